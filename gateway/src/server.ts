@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import { createTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
+import { ErrorCode, makeFormatError } from '../../lib/errors.js';
+import { healthRouter } from '../../lib/health.js';
+import type { Logger } from '../../lib/logger.js';
+import { verify } from '../../lib/subgraph-server.js';
+import type { GatewayConfig } from './config.js';
+import { queryLimitRules } from './limits.js';
+import { playgroundRouter } from './playground/index.js';
+import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
+
+/** What the gateway knows of a request; forwarded to every subgraph fetch. */
+export interface GatewayContext {
+  viewer: Viewer | null;
+  authorization?: string;
+  requestId: string;
+  log: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  httpServer: http.Server;
+  close(): Promise<void>;
+}
+
+const SUPERGRAPH = new URL('../supergraph.graphql', import.meta.url);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Forwards the caller's token and the request id, and bounds how long a subgraph may take. */
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+  }
+}
+
+export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
+  const verifier = createTokenVerifier(config.auth);
+  const gateway = new ApolloGateway({
+    // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
+    supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({
+        url: config.subgraphUrls[name as SubgraphName] ?? url,
+        fetcher: (target, init) => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }),
+      }),
+    logger: log.child({ component: 'apollo-gateway' }),
+  });
+
+  const app = express();
+  const httpServer = http.createServer(app);
+  const formatError = makeFormatError(log);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    validationRules: queryLimitRules(config.limits),
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestLogging()],
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.use(healthRouter(subgraphChecks(config)));
+  if (config.playground) {
+    app.use(playgroundRouter({ endpoint: '/graphql', defaultHeaders: await demoHeaders(config, log) }));
+  }
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const incoming = req.header('x-request-id');
+        const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', requestId);
+        const authorization = req.header('authorization');
+        const viewer = await verify(verifier, authorization);
+        return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host}:${port}/graphql`;
+  return { url, httpServer, close: () => apollo.stop() };
+}
+
+/** The gateway is ready when every subgraph says it is alive. */
+function subgraphChecks(config: GatewayConfig) {
+  return Object.fromEntries(
+    SUBGRAPHS.map(({ name }) => [
+      name,
+      async () => {
+        const response = await fetch(new URL('/health/live', config.subgraphUrls[name]), { signal: AbortSignal.timeout(1_500) });
+        if (!response.ok) throw new Error(`answered ${response.status}`);
+      },
+    ]),
+  );
+}
+
+/**
+ * A subgraph that cannot be reached leaves its fields null with an error the client can act on:
+ * SERVICE_UNAVAILABLE, not an internal error.
+ */
+function unreachableSubgraph(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const fetchFailed = /^Error while fetching subquery|fetch failed|ECONNREFUSED|aborted due to timeout|operation was aborted/i;
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && fetchFailed.test(formatted.message)) {
+    return { ...formatted, message: 'a service behind the gateway did not answer', extensions: { code: ErrorCode.ServiceUnavailable } };
+  }
+  return formatted;
+}
+
+function requestLogging(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, errors }) {
+          contextValue.log.info(
+            { operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
+
+/** In development the playground opens as a demo customer, so trying the API needs no setup. */
+async function demoHeaders(config: GatewayConfig, log: Logger): Promise<Record<string, string> | undefined> {
+  if (config.environment === 'production' || !config.auth.jwtSecret) return undefined;
+  const token = await signUserToken(config.auth, { subject: 'demo-customer', roles: ['CUSTOMER'], expiresIn: '30d' });
+  log.debug('playground opens as demo-customer');
+  return { Authorization: `Bearer ${token}` };
+}

@@ -1,0 +1,91 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger.js';
+
+/**
+ * The stable error codes clients see in `extensions.code`. Code that handles an error looks at this
+ * code, never at a class, because errors cross process boundaries as JSON.
+ */
+export const ErrorCode = {
+  BadUserInput: 'BAD_USER_INPUT',
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  InvalidTransition: 'INVALID_TRANSITION',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Internal: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * An error whose message is safe to show the client. Domain code throws these (it knows nothing of
+ * GraphQL); the API turns them into `extensions.code` (and `extensions.field` for bad input).
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bad input, naming the offending field as the client sent it (e.g. `input.sku`). */
+export const badInput = (field: string, message: string) => new AppError(ErrorCode.BadUserInput, message, field);
+export const notFound = (what: string, id: string) => new AppError(ErrorCode.NotFound, `${what} ${id} was not found`);
+export const forbidden = (message = 'you may not do this') => new AppError(ErrorCode.Forbidden, message);
+export const unauthenticated = (message = 'sign in first') => new AppError(ErrorCode.Unauthenticated, message);
+export const invalidTransition = (message: string) => new AppError(ErrorCode.InvalidTransition, message);
+export const serviceUnavailable = (message: string) => new AppError(ErrorCode.ServiceUnavailable, message);
+
+export const isAppError = (error: unknown, code?: ErrorCode): error is AppError =>
+  error instanceof AppError && (code === undefined || error.code === code);
+
+/** Codes a server passes through to clients as they are; anything else is masked. */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/**
+ * Apollo `formatError`: AppErrors become their code (and field); other known codes pass through
+ * without stack traces; anything unexpected is logged whole and reaches the client only as
+ * `INTERNAL_SERVER_ERROR`.
+ */
+export function makeFormatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const where = {
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return {
+        message: original.message,
+        ...where,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+      const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    log.error({ err: original }, 'unexpected error');
+    return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.Internal } };
+  };
+}
+
+/** For places outside resolvers (the context function) that must answer with a GraphQL error. */
+export function toGraphQLError(error: AppError, httpStatus?: number): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, ...(error.field ? { field: error.field } : {}), ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+  });
+}

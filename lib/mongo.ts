@@ -1,0 +1,27 @@
+import mongoose, { type Connection } from 'mongoose';
+
+/**
+ * One connection per subgraph to its own database. `autoIndex` stays on: mongoose creates indexes
+ * with `createIndexes`, which FerretDB and MongoDB both honour; callers await `Model.init()`.
+ */
+export async function connectDatabase(url: string, dbName: string): Promise<Connection> {
+  const connection = mongoose.createConnection(url, {
+    dbName,
+    serverSelectionTimeoutMS: 5_000,
+    // Sessions and retryable writes need a replica set; FerretDB has neither, and we use neither.
+    retryWrites: false,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+export async function pingDatabase(connection: Connection): Promise<void> {
+  const db = connection.db;
+  if (!db) throw new Error('database connection is not open');
+  await db.command({ ping: 1 });
+}
+
+/** Duplicate key on insert (unique index). FerretDB reports it the same way for inserts only. */
+export function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { Connection } from 'mongoose';
+import type { Redis } from 'ioredis';
+import { createTokenVerifier } from './auth.js';
+import { EnvReader, PORT_RANGE, readCommonConfig, type CommonConfig } from './config.js';
+import { Shutdown, runMain } from './lifecycle.js';
+import { createLogger, type Logger } from './logger.js';
+import { connectDatabase, pingDatabase } from './mongo.js';
+import { connectRedis, pingRedis } from './redis.js';
+import { startSubgraphServer, type RequestContext } from './subgraph-server.js';
+
+export interface SubgraphDependencies {
+  config: CommonConfig;
+  db: Connection;
+  redis: Redis;
+  log: Logger;
+  shutdown: Shutdown;
+}
+
+export interface SubgraphParts<TContext extends RequestContext> {
+  resolvers: GraphQLResolverMap<TContext>;
+  context: (base: RequestContext) => TContext;
+}
+
+export interface SubgraphDefinition<TContext extends RequestContext> {
+  /** `stock`, `order`, `payment` or `delivery`: names the database, the port variable and the logs. */
+  name: string;
+  defaultPort: number;
+  /** The subgraph's schema file. */
+  schema: URL;
+  /** Builds the subgraph's stores and services on its connections. */
+  build(deps: SubgraphDependencies): Promise<SubgraphParts<TContext>>;
+}
+
+/**
+ * The entry every subgraph shares: read config once, connect to its own database and Redis, build
+ * the subgraph, serve it, and shut it all down in order on SIGTERM.
+ */
+export function runSubgraph<TContext extends RequestContext>(definition: SubgraphDefinition<TContext>): void {
+  const reader = new EnvReader();
+  const portVariable = `${definition.name.toUpperCase()}_PORT`;
+  let config: CommonConfig;
+  let port: number;
+  try {
+    config = readCommonConfig(reader);
+    port = reader.int(portVariable, definition.defaultPort, PORT_RANGE);
+    reader.done();
+  } catch (error) {
+    console.error(`${definition.name}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const log = createLogger(definition.name, config.logLevel);
+
+  runMain(log, async () => {
+    const shutdown = new Shutdown(log);
+    shutdown.onSignals();
+    const db = await connectDatabase(config.mongoUrl, `${config.dbPrefix}_${definition.name}`);
+    shutdown.add('database', () => db.close());
+    const redis = connectRedis(config.redisUrl, definition.name);
+    shutdown.add('redis', () => redis.quit());
+
+    const parts = await definition.build({ config, db, redis, log, shutdown });
+    const server = await startSubgraphServer<TContext>({
+      name: definition.name,
+      typeDefs: parse(readFileSync(definition.schema, 'utf8')),
+      resolvers: parts.resolvers,
+      host: config.host,
+      port,
+      log,
+      verifier: createTokenVerifier(config.auth),
+      readiness: { database: () => pingDatabase(db), redis: () => pingRedis(redis) },
+      context: parts.context,
+    });
+    shutdown.add('http', () => server.close());
+  });
+}

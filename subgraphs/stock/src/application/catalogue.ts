@@ -1,0 +1,58 @@
+import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
+import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
+import {
+  checkQuantity,
+  validateNewProduct,
+  validateProductChanges,
+  type CreateProductInput,
+  type UpdateProductInput,
+} from '../domain/product.js';
+import { StockErrors } from '../errors.js';
+import type { ProductRecord, ProductStore } from '../store/product.store.js';
+
+/** What staff do to the catalogue, and what anyone may read of it. */
+export class Catalogue {
+  constructor(private readonly products: ProductStore) {}
+
+  async page(args: { availableOnly?: boolean | null; includeArchived?: boolean | null; first?: number | null; after?: string | null }) {
+    const size = pageSize(args.first, 50);
+    const afterId = decodeCursor(args.after, isObjectIdString);
+    const items = await this.products.list({
+      availableOnly: args.availableOnly ?? false,
+      includeArchived: args.includeArchived ?? false,
+      ...(afterId ? { afterId } : {}),
+      limit: size + 1,
+    });
+    return toPage(items, size, (product) => product.id);
+  }
+
+  /** A well-formed id that names nothing is simply absent, like any lookup. */
+  async product(id: string): Promise<ProductRecord | null> {
+    return this.products.find(parseObjectId(id, 'id').toHexString());
+  }
+
+  create(input: CreateProductInput): Promise<ProductRecord> {
+    return this.products.insert(validateNewProduct(input));
+  }
+
+  async update(id: string, input: UpdateProductInput): Promise<ProductRecord> {
+    const productId = parseObjectId(id, 'id').toHexString();
+    const changes = validateProductChanges(input);
+    if (Object.keys(changes).length === 0) throw StockErrors.noChanges();
+    return (await this.products.change(productId, changes)) ?? Promise.reject(StockErrors.productNotFound(id));
+  }
+
+  async archive(id: string): Promise<ProductRecord> {
+    const productId = parseObjectId(id, 'id').toHexString();
+    return (await this.products.archive(productId)) ?? Promise.reject(StockErrors.productNotFound(id));
+  }
+
+  async restock(id: string, quantity: number): Promise<ProductRecord> {
+    const productId = parseObjectId(id, 'id').toHexString();
+    checkQuantity(quantity, 'quantity');
+    const restocked = await this.products.restock(productId, quantity);
+    if (restocked) return restocked;
+    // Nothing matched: tell a missing product from an archived one.
+    throw (await this.products.find(productId)) ? StockErrors.archived(id) : StockErrors.productNotFound(id);
+  }
+}

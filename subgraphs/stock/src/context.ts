@@ -1,0 +1,8 @@
+import type { RequestContext } from '../../../lib/subgraph-server.js';
+import type { Catalogue } from './application/catalogue.js';
+import type { Reservations } from './application/reservations.js';
+
+export interface StockContext extends RequestContext {
+  catalogue: Catalogue;
+  reservations: Reservations;
+}

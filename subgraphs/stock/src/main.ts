@@ -1,0 +1,24 @@
+import { runSubgraph } from '../../../lib/subgraph-main.js';
+import { Catalogue } from './application/catalogue.js';
+import { Reservations } from './application/reservations.js';
+import type { StockContext } from './context.js';
+import { resolvers } from './resolvers/index.js';
+import { seedCatalogue } from './seed.js';
+import { ProductStore } from './store/product.store.js';
+import { ReservationStore } from './store/reservation.store.js';
+
+runSubgraph<StockContext>({
+  name: 'stock',
+  defaultPort: 4001,
+  schema: new URL('../schema.graphql', import.meta.url),
+  async build({ config, db, log }) {
+    const products = new ProductStore(db);
+    const reservationStore = new ReservationStore(db);
+    await Promise.all([products.init(), reservationStore.init()]);
+    if (config.seedDemoData) await seedCatalogue(products, log);
+
+    const catalogue = new Catalogue(products);
+    const reservations = new Reservations(products, reservationStore, log);
+    return { resolvers, context: (base) => ({ ...base, catalogue, reservations }) };
+  },
+});

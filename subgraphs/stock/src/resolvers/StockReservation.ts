@@ -1,0 +1,5 @@
+import type { StockReservationResolvers } from '../generated/graphql.js';
+
+export const StockReservation: StockReservationResolvers = {
+  orderId: (reservation) => reservation._id,
+};
