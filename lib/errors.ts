@@ -75,7 +75,9 @@ export function makeFormatError(log: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
-      const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      // The gateway adds serviceName: which process failed is ours to log, not the client's to see.
+      const { stacktrace: _stack, exception: _exception, serviceName, ...extensions } = formatted.extensions ?? {};
+      if (serviceName) log.debug({ serviceName, code, message: formatted.message }, 'subgraph error');
       return { ...formatted, extensions };
     }
     log.error({ err: original }, 'unexpected error');

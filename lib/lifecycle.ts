@@ -32,12 +32,13 @@ export class Shutdown {
     return this.running;
   }
 
-  /** Exit on SIGINT/SIGTERM after the steps have run; a second signal exits at once. */
+  /**
+   * Exit on SIGINT/SIGTERM after the steps have run. A repeated signal changes nothing: Ctrl-C in a
+   * terminal reaches every process of the group and the launcher sends SIGTERM after it, and the
+   * launcher kills a process that does not finish in time.
+   */
   onSignals(): void {
-    let signalled = false;
     const handler = (signal: NodeJS.Signals) => {
-      if (signalled) process.exit(1);
-      signalled = true;
       void this.run(signal).then(() => process.exit(0));
     };
     process.on('SIGINT', handler);

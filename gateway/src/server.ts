@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -66,7 +67,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     validationRules: queryLimitRules(config.limits),
     parseOptions: { maxTokens: config.limits.maxTokens },
     formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), requestLogging()],
+    // Apollo's default landing page loads from a CDN; ours is served from the project's own assets.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), requestLogging()],
   });
   await apollo.start();
 

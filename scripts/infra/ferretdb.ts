@@ -1,0 +1,185 @@
+/**
+ * The project's local MongoDB: FerretDB v1.24.2 on SQLite behind the write guard (tools/ferretdb,
+ * shared/design/STORAGE.md), built into .tools/bin/ferretdb by scripts/install-ferretdb.sh.
+ *
+ * Also holds the small child-process helpers that redis.ts shares.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FERRETDB_BIN = path.join(ROOT, '.tools', 'bin', 'ferretdb');
+const INSTALL_SCRIPT = path.join(ROOT, 'scripts', 'install-ferretdb.sh');
+
+const READY_TIMEOUT_MS = 30_000;
+
+export interface FerretDBOptions {
+  /** SQLite data directory (one file per database); created if missing. */
+  dataDir: string;
+  /** Loopback port to listen on; a free one when omitted. */
+  port?: number;
+  /** Expose FerretDB without the write guard: concurrent updates get LOST. Demonstrations only. */
+  noGuard?: boolean;
+}
+
+export interface RunningFerretDB {
+  /** `mongodb://127.0.0.1:PORT/` */
+  url: string;
+  /** SIGTERM, then SIGKILL after a few seconds; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+let installing: Promise<string> | undefined;
+
+/**
+ * Returns the path of the FerretDB binary, building it first when it is missing or older than
+ * its sources (the install script decides; it is quiet and instant when there is nothing to do).
+ */
+export function ensureFerretDBBinary(): Promise<string> {
+  installing ??= runInstallScript().finally(() => {
+    installing = undefined;
+  });
+  return installing;
+}
+
+async function runInstallScript(): Promise<string> {
+  const child = spawn('bash', [INSTALL_SCRIPT], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code === 0 && existsSync(FERRETDB_BIN)) return FERRETDB_BIN;
+  if (existsSync(FERRETDB_BIN)) {
+    // Sources changed but cannot be rebuilt here (no Go, say): the last build still works.
+    process.stderr.write(`warning: could not rebuild ${FERRETDB_BIN}; using the existing binary\n`);
+    return FERRETDB_BIN;
+  }
+  throw new Error(`scripts/install-ferretdb.sh failed (exit ${code}), see its message above; or set MONGODB_URL to a running MongoDB`);
+}
+
+/** Starts the guarded FerretDB on a loopback port and resolves once it accepts connections. */
+export async function startFerretDB(opts: FerretDBOptions): Promise<RunningFerretDB> {
+  const bin = await ensureFerretDBBinary();
+  const dataDir = path.resolve(opts.dataDir);
+  // A port found free can be taken before the binary binds it: then try another one.
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    try {
+      return await launch(bin, dataDir, port, opts.noGuard ?? false);
+    } catch (error) {
+      const portTaken = error instanceof Error && /address already in use/.test(error.message);
+      if (!portTaken || opts.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function launch(bin: string, dataDir: string, port: number, noGuard: boolean): Promise<RunningFerretDB> {
+  const args = ['--listen-addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', process.env.FERRETDB_LOG_LEVEL ?? 'warn'];
+  if (noGuard) args.push('--no-guard');
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr = new OutputTail();
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  let address: string;
+  try {
+    address = await waitForReadyLine(child);
+  } catch (error) {
+    await terminate(child);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`FerretDB (${bin} ${args.join(' ')}) failed to start: ${reason}\n${stderr.toString() || '(no output on stderr)'}`);
+  }
+
+  // Safety net: a parent that exits without calling stop() still takes FerretDB down with it.
+  const killOnExit = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.on('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`FerretDB exited unexpectedly (${signal ?? `code ${code}`}):\n${stderr.toString()}\n`);
+    }
+  });
+
+  return {
+    url: `mongodb://${address}/`,
+    stop() {
+      stopping ??= (async () => {
+        process.off('exit', killOnExit);
+        await terminate(child);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Resolves with the address of the binary's `ready HOST:PORT` line. */
+function waitForReadyLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => finish(new Error(`no "ready" line within ${READY_TIMEOUT_MS / 1000}s`)), READY_TIMEOUT_MS);
+    // 'close' rather than 'exit': by then all of stderr has been read, for the error message.
+    const onClose = (code: number | null, signal: NodeJS.Signals | null): void =>
+      finish(new Error(`it exited (${signal ?? `code ${code}`}) before it was ready`));
+    const onError = (error: Error): void => finish(error);
+    const onLine = (line: string): void => {
+      const match = /^ready (\S+)$/.exec(line.trim());
+      if (match) finish(undefined, match[1]);
+    };
+    function finish(error: Error | undefined, address?: string): void {
+      clearTimeout(timer);
+      child.off('close', onClose);
+      child.off('error', onError);
+      lines.off('line', onLine);
+      // Keep reading stdout so the child never blocks on a full pipe.
+      child.stdout!.resume();
+      if (error) reject(error);
+      else resolve(address!);
+    }
+    child.once('close', onClose);
+    child.once('error', onError);
+    lines.on('line', onLine);
+  });
+}
+
+// Helpers shared with redis.ts.
+
+/** A free loopback TCP port: listen on port 0, note the port, close. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`; resolves once it exited. */
+export async function terminate(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  // Never started, or already gone. (No race with the listener below: events come on later ticks.)
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The last few kilobytes a child process wrote, for error messages. */
+export class OutputTail {
+  private text = '';
+  constructor(private readonly max = 8_000) {}
+  push(chunk: Buffer | string): void {
+    this.text = (this.text + chunk.toString()).slice(-this.max);
+  }
+  toString(): string {
+    return this.text.trim();
+  }
+}

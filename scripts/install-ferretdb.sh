@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the project's FerretDB (v1.24.2 on SQLite, behind the write guard; see tools/ferretdb
+# and shared/design/STORAGE.md) into .tools/bin/ferretdb.
+#
+# Builds only when the binary is missing or older than a file under tools/ferretdb; quiet when
+# there is nothing to do. Needs Go 1.24 or newer; Go modules come from the Go module proxy.
+# A cold build (empty Go build cache) takes a minute or two.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+src="$root/tools/ferretdb"
+bin="$root/.tools/bin/ferretdb"
+
+# Up to date: the binary exists and neither tools/ferretdb nor this script changed since.
+if [[ -x "$bin" ]] && [[ -z "$(find "$src" "${BASH_SOURCE[0]}" -type f -newer "$bin" -print -quit)" ]]; then
+  exit 0
+fi
+
+export GOTOOLCHAIN=local # never download another toolchain: the version check below is the contract
+
+# Go: on PATH, or where the official tarball puts it.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  PATH="/usr/local/go/bin:$PATH"
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "install-ferretdb: Go 1.24 or newer is needed to build FerretDB, and 'go' is not on PATH." >&2
+  echo "  Install Go (the official release in /usr/local/go, or your package manager's), or set MONGODB_URL" >&2
+  echo "  to a running MongoDB to skip FerretDB." >&2
+  exit 1
+fi
+go_version="$(go env GOVERSION)" # e.g. go1.26.8, go1.24rc1
+if ! [[ "$go_version" =~ ^(devel )?go1\.([0-9]+) ]] || ((BASH_REMATCH[2] < 24)); then
+  echo "install-ferretdb: Go 1.24 or newer is needed to build FerretDB, found $go_version ($(command -v go))." >&2
+  echo "  Install a newer Go (the official release in /usr/local/go, or your package manager's), or set" >&2
+  echo "  MONGODB_URL to a running MongoDB to skip FerretDB." >&2
+  exit 1
+fi
+
+echo "install-ferretdb: building $bin (a first build takes a minute or two)" >&2
+mkdir -p "$(dirname "$bin")"
+tmp="$bin.tmp.$$"
+trap 'rm -f "$tmp"' EXIT
+# CGO_ENABLED=0: the SQLite driver is pure Go, so no C compiler is needed.
+# -buildvcs=false: no git stamping (and no failure where git is missing).
+# ferretdb_no_postgresql: only the SQLite backend is used, so skip compiling the PostgreSQL one.
+(
+  cd "$src"
+  CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
+    go build -trimpath -tags ferretdb_no_postgresql -o "$tmp" .
+)
+mv -f "$tmp" "$bin" # atomic: a concurrent run never sees half a binary
+echo "install-ferretdb: done" >&2

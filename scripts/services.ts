@@ -1,0 +1,162 @@
+/**
+ * Runs the system's processes on one machine: each subgraph, the workers and the gateway as its own
+ * Node process, each waited on until its /health/ready answers. Used by `npm start` and by the
+ * end-to-end tests, so both run the system the same way.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+export { freePort } from './infra/index.js';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export type ServiceName = 'stock' | 'order' | 'payment' | 'delivery' | 'workers' | 'gateway';
+
+interface ServiceSpec {
+  entry: string;
+  /** The variable that sets the port, for the services that serve HTTP. */
+  portVariable?: string;
+}
+
+export const SERVICES: Record<ServiceName, ServiceSpec> = {
+  stock: { entry: 'subgraphs/stock/src/main.ts', portVariable: 'STOCK_PORT' },
+  order: { entry: 'subgraphs/order/src/main.ts', portVariable: 'ORDER_PORT' },
+  payment: { entry: 'subgraphs/payment/src/main.ts', portVariable: 'PAYMENT_PORT' },
+  delivery: { entry: 'subgraphs/delivery/src/main.ts', portVariable: 'DELIVERY_PORT' },
+  workers: { entry: 'workers/main.ts', portVariable: 'WORKERS_PORT' },
+  gateway: { entry: 'gateway/src/main.ts', portVariable: 'GATEWAY_PORT' },
+};
+
+/** Subgraphs first, the gateway last: it checks the subgraphs are alive to be ready itself. */
+export const START_ORDER: ServiceName[] = ['stock', 'order', 'payment', 'delivery', 'workers', 'gateway'];
+
+export interface ServiceOptions {
+  /** Environment for every process (MONGODB_URL, REDIS_URL, DB_PREFIX, ...). */
+  env: NodeJS.ProcessEnv;
+  /** Fixed ports (npm start) or free ones (tests). */
+  ports: Record<ServiceName, number>;
+  /** Where each process's output goes: a prefixed copy on our stdout, or a file per service. */
+  output: { kind: 'console' } | { kind: 'files'; dir: string };
+  readyTimeoutMs?: number;
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  log?: WriteStream;
+}
+
+export class Services {
+  private readonly running = new Map<ServiceName, Running>();
+
+  constructor(private readonly options: ServiceOptions) {
+    if (options.output.kind === 'files') mkdirSync(options.output.dir, { recursive: true });
+  }
+
+  /** Every process's URL-bearing environment, so a process can find the others. */
+  get env(): NodeJS.ProcessEnv {
+    const { ports } = this.options;
+    return {
+      ...this.options.env,
+      ...Object.fromEntries(Object.entries(SERVICES).map(([name, spec]) => [spec.portVariable, String(ports[name as ServiceName])])),
+      STOCK_URL: `http://127.0.0.1:${ports.stock}/graphql`,
+      ORDER_URL: `http://127.0.0.1:${ports.order}/graphql`,
+      PAYMENT_URL: `http://127.0.0.1:${ports.payment}/graphql`,
+      DELIVERY_URL: `http://127.0.0.1:${ports.delivery}/graphql`,
+    };
+  }
+
+  url(name: ServiceName, path = '/graphql'): string {
+    return `http://127.0.0.1:${this.options.ports[name]}${path}`;
+  }
+
+  /** Starts the named services together and waits until each is ready. */
+  async start(names: ServiceName[]): Promise<void> {
+    const subgraphs = names.filter((name) => name !== 'gateway');
+    await Promise.all(subgraphs.map((name) => this.startOne(name)));
+    if (names.includes('gateway')) await this.startOne('gateway');
+  }
+
+  async startOne(name: ServiceName): Promise<void> {
+    if (this.running.has(name)) return;
+    const spec = SERVICES[name];
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const running: Running = {
+      child,
+      exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    };
+    this.pipeOutput(name, running);
+    this.running.set(name, running);
+    running.exited.then(() => {
+      if (this.running.get(name) === running) this.running.delete(name);
+      running.log?.end();
+    });
+    await this.waitReady(name, running);
+  }
+
+  /** SIGTERM, then SIGKILL if the process has not exited in time. */
+  async stopOne(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const running = this.running.get(name);
+    if (!running) return;
+    running.child.kill(signal);
+    const timer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
+    await running.exited;
+    clearTimeout(timer);
+  }
+
+  /** Gateway first, so no request reaches a subgraph that is already gone. */
+  async stopAll(): Promise<void> {
+    await this.stopOne('gateway');
+    await Promise.all([...this.running.keys()].map((name) => this.stopOne(name)));
+  }
+
+  isRunning(name: ServiceName): boolean {
+    return this.running.has(name);
+  }
+
+  private pipeOutput(name: ServiceName, running: Running): void {
+    const { output } = this.options;
+    if (output.kind === 'files') {
+      running.log = createWriteStream(`${output.dir}/${name}.log`, { flags: 'a' });
+      running.child.stdout?.pipe(running.log, { end: false });
+      running.child.stderr?.pipe(running.log, { end: false });
+      return;
+    }
+    const prefix = `${name.padEnd(8)} | `;
+    for (const stream of [running.child.stdout, running.child.stderr]) {
+      let partial = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line) process.stdout.write(prefix + line + '\n');
+      });
+    }
+  }
+
+  private async waitReady(name: ServiceName, running: Running): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
+    const url = this.url(name, '/health/ready');
+    let exitCode: number | null | undefined;
+    void running.exited.then((code) => (exitCode = code));
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined) throw new Error(`${name} exited with code ${exitCode} before it was ready${this.logHint(name)}`);
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${name} was not ready within ${this.options.readyTimeoutMs ?? 60_000} ms${this.logHint(name)}`);
+  }
+
+  private logHint(name: ServiceName): string {
+    return this.options.output.kind === 'files' ? ` (see ${this.options.output.dir}/${name}.log)` : '';
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `npm start`: the whole system on this machine. Uses MONGODB_URL and REDIS_URL when they answer;
+ * otherwise starts the project's guarded FerretDB (data in .data/) and a Redis. Seeds demo data on
+ * the first run, starts every service as its own process, prints the URLs, and stops everything
+ * on Ctrl-C.
+ */
+import { mkdirSync } from 'node:fs';
+import { startInfrastructure } from './infra/index.js';
+import { ROOT, Services, START_ORDER, type ServiceName } from './services.js';
+
+const DATA_DIR = `${ROOT}.data`;
+const PORTS: Record<ServiceName, number> = {
+  gateway: Number(process.env.GATEWAY_PORT ?? 4000),
+  stock: Number(process.env.STOCK_PORT ?? 4001),
+  order: Number(process.env.ORDER_PORT ?? 4002),
+  payment: Number(process.env.PAYMENT_PORT ?? 4003),
+  delivery: Number(process.env.DELIVERY_PORT ?? 4004),
+  workers: Number(process.env.WORKERS_PORT ?? 4005),
+};
+
+mkdirSync(DATA_DIR, { recursive: true });
+console.log('starting the bakery supergraph...');
+const infra = await startInfrastructure({
+  dataDir: DATA_DIR,
+  ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}),
+  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+});
+const services = new Services({
+  env: { ...process.env, MONGODB_URL: infra.mongoUrl, REDIS_URL: infra.redisUrl, SEED_DEMO_DATA: process.env.SEED_DEMO_DATA ?? 'true' },
+  ports: PORTS,
+  output: { kind: 'console' },
+});
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping...');
+    await services.stopAll();
+    await infra.stop();
+    console.log('stopped.');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  await services.start(START_ORDER);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  await stop(1);
+}
+
+console.log(`
+The bakery supergraph is running.
+  Playground and API:  http://localhost:${PORTS.gateway}/graphql   (opens as a demo customer)
+  Subgraphs:           stock :${PORTS.stock}  order :${PORTS.order}  payment :${PORTS.payment}  delivery :${PORTS.delivery}
+  MongoDB:             ${infra.mongoUrl}
+  Redis:               ${infra.redisUrl}
+  A staff token:       npm run token -- --sub staff-1 --role STAFF
+Press Ctrl-C to stop.
+`);

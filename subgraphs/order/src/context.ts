@@ -1,0 +1,6 @@
+import type { RequestContext } from '../../../lib/subgraph-server.js';
+import type { OrderQueries } from './application/order-queries.js';
+
+export interface OrderContext extends RequestContext {
+  orderQueries: OrderQueries;
+}

@@ -1,0 +1,7 @@
+import { DateTime } from '../../../../lib/scalars.js';
+import type { Resolvers } from '../generated/graphql.js';
+import { Notification } from './Notification.js';
+import { Order } from './Order.js';
+import { Query } from './Query.js';
+
+export const resolvers: Resolvers = { DateTime, Query, Order, Notification };

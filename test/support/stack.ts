@@ -1,0 +1,108 @@
+/**
+ * The whole system for end-to-end tests: every service as a real process on free ports, on the
+ * FerretDB and Redis that `npm test` provides (MONGODB_URL, REDIS_URL), with database names and
+ * Redis prefixes of the stack's own, dropped afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import { serviceTokenSource, signUserToken, type Role } from '../../lib/auth.js';
+import { EnvReader, readCommonConfig } from '../../lib/config.js';
+import { freePort, ROOT, Services, START_ORDER, type ServiceName } from '../../scripts/services.js';
+
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  data?: TData | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  services: Services;
+  /** The stack's own database names are `${dbPrefix}_stock` and so on. */
+  dbPrefix: string;
+  redisPrefix: string;
+  staffToken: string;
+  customerToken(sub: string): Promise<string>;
+  serviceToken(): Promise<string>;
+  /** A GraphQL request through the gateway (or another URL), as a client sends it. */
+  graphql<TData = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; url?: string }): Promise<GraphQLResponse<TData>>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  services?: ServiceName[];
+  env?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const runId = randomUUID().slice(0, 8);
+  const dbPrefix = `t${runId}`;
+  const redisPrefix = `test:${runId}`;
+  const mongoUrl = requiredEnv('MONGODB_URL');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    MONGODB_URL: mongoUrl,
+    REDIS_URL: requiredEnv('REDIS_URL'),
+    DB_PREFIX: dbPrefix,
+    REDIS_PREFIX: redisPrefix,
+    SEED_DEMO_DATA: 'true',
+    ...options.env,
+  };
+  const ports = Object.fromEntries(await Promise.all(START_ORDER.map(async (name) => [name, await freePort()]))) as Record<ServiceName, number>;
+  const services = new Services({ env, ports, output: { kind: 'files', dir: `${ROOT}.data/test-logs/${dbPrefix}` } });
+
+  const reader = new EnvReader(env);
+  const auth = readCommonConfig(reader).auth;
+  reader.done();
+  const token = (sub: string, roles: Role[]) => signUserToken(auth, { subject: sub, roles, expiresIn: '1h' });
+  const serviceToken = serviceTokenSource(auth, 'tests');
+
+  try {
+    await services.start(options.services ?? START_ORDER);
+  } catch (error) {
+    await services.stopAll();
+    throw error;
+  }
+  const gatewayUrl = services.url('gateway');
+
+  return {
+    gatewayUrl,
+    services,
+    dbPrefix,
+    redisPrefix,
+    staffToken: await token('staff-1', ['STAFF']),
+    customerToken: (sub) => token(sub, ['CUSTOMER']),
+    serviceToken,
+    async graphql(query, { variables, token: bearer, url } = {}) {
+      const response = await fetch(url ?? gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<never>;
+    },
+    async stop() {
+      await services.stopAll();
+      await dropDatabases(mongoUrl, dbPrefix);
+    },
+  };
+}
+
+async function dropDatabases(url: string, prefix: string): Promise<void> {
+  const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5_000 }).asPromise();
+  try {
+    for (const name of ['stock', 'order', 'payment', 'delivery']) {
+      await connection.useDb(`${prefix}_${name}`).dropDatabase();
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts FerretDB and Redis`);
+  return value;
+}
