@@ -11,8 +11,10 @@ import { connectDatabase, pingDatabase } from './mongo.js';
 import { connectRedis, pingRedis } from './redis.js';
 import { startSubgraphServer, type RequestContext } from './subgraph-server.js';
 
-export interface SubgraphDependencies {
+export interface SubgraphDependencies<TSettings = undefined> {
   config: CommonConfig;
+  /** The subgraph's own settings, read and validated with the common ones. */
+  settings: TSettings;
   db: Connection;
   redis: Redis;
   log: Logger;
@@ -24,28 +26,32 @@ export interface SubgraphParts<TContext extends RequestContext> {
   context: (base: RequestContext) => TContext;
 }
 
-export interface SubgraphDefinition<TContext extends RequestContext> {
+export interface SubgraphDefinition<TContext extends RequestContext, TSettings = undefined> {
   /** `stock`, `order`, `payment` or `delivery`: names the database, the port variable and the logs. */
   name: string;
   defaultPort: number;
   /** The subgraph's schema file. */
   schema: URL;
+  /** Reads the subgraph's own settings; problems are reported with the common ones. */
+  settings?: (reader: EnvReader, common: CommonConfig) => TSettings;
   /** Builds the subgraph's stores and services on its connections. */
-  build(deps: SubgraphDependencies): Promise<SubgraphParts<TContext>>;
+  build(deps: SubgraphDependencies<TSettings>): Promise<SubgraphParts<TContext>>;
 }
 
 /**
  * The entry every subgraph shares: read config once, connect to its own database and Redis, build
  * the subgraph, serve it, and shut it all down in order on SIGTERM.
  */
-export function runSubgraph<TContext extends RequestContext>(definition: SubgraphDefinition<TContext>): void {
+export function runSubgraph<TContext extends RequestContext, TSettings = undefined>(definition: SubgraphDefinition<TContext, TSettings>): void {
   const reader = new EnvReader();
   const portVariable = `${definition.name.toUpperCase()}_PORT`;
   let config: CommonConfig;
   let port: number;
+  let settings: TSettings;
   try {
     config = readCommonConfig(reader);
     port = reader.int(portVariable, definition.defaultPort, PORT_RANGE);
+    settings = definition.settings ? definition.settings(reader, config) : (undefined as TSettings);
     reader.done();
   } catch (error) {
     console.error(`${definition.name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -61,7 +67,7 @@ export function runSubgraph<TContext extends RequestContext>(definition: Subgrap
     const redis = connectRedis(config.redisUrl, definition.name);
     shutdown.add('redis', () => redis.quit());
 
-    const parts = await definition.build({ config, db, redis, log, shutdown });
+    const parts = await definition.build({ config, settings, db, redis, log, shutdown });
     const server = await startSubgraphServer<TContext>({
       name: definition.name,
       typeDefs: parse(readFileSync(definition.schema, 'utf8')),

@@ -1,6 +1,7 @@
 /**
- * The workers process: hosts the contexts' BullMQ processors (assignment, notifications, payment
- * retries, promise checks, events between contexts). It serves only health endpoints over HTTP.
+ * The workers process: hosts each context's BullMQ processors (assignment, notifications, payment
+ * retries, promise checks, events between contexts) and its outbox sweep. Each context's rules
+ * live in its own folder; this file only wires them to queues. It serves health endpoints only.
  */
 import http from 'node:http';
 import express from 'express';
@@ -8,14 +9,22 @@ import { EnvReader, PORT_RANGE, readCommonConfig, type CommonConfig } from '../l
 import { healthRouter } from '../lib/health.js';
 import { Shutdown, runMain } from '../lib/lifecycle.js';
 import { createLogger } from '../lib/logger.js';
+import { connectDatabase, pingDatabase } from '../lib/mongo.js';
+import { EventPublisher } from '../lib/outbox.js';
 import { connectRedis, pingRedis } from '../lib/redis.js';
+import type { ContextWorkers } from '../lib/worker-host.js';
+import { CONTEXT_WORKERS } from './contexts.js';
 
 let config: CommonConfig;
 let port: number;
+let lockDurationMs: number;
+let contexts: Array<{ context: ContextWorkers; settings: unknown }>;
 try {
   const reader = new EnvReader();
   config = readCommonConfig(reader);
   port = reader.int('WORKERS_PORT', 4005, PORT_RANGE);
+  lockDurationMs = reader.int('WORKER_LOCK_MS', 30_000, { min: 1_000, max: 600_000 });
+  contexts = CONTEXT_WORKERS.map((context) => ({ context, settings: context.settings(reader, config) }));
   reader.done();
 } catch (error) {
   console.error(`workers: ${error instanceof Error ? error.message : String(error)}`);
@@ -28,11 +37,33 @@ runMain(log, async () => {
   shutdown.onSignals();
   const redis = connectRedis(config.redisUrl, 'workers');
   shutdown.add('redis', () => redis.quit());
+  const workerRedis = connectRedis(config.redisUrl, 'workers-blocking', { forWorkers: true });
+  shutdown.add('redis for workers', () => workerRedis.quit());
+  const publisher = new EventPublisher(redis, config.redisPrefix);
+  shutdown.add('publisher', () => publisher.close());
+
+  const checks: Record<string, () => Promise<void>> = { redis: () => pingRedis(redis) };
+  for (const { context, settings } of contexts) {
+    const db = await connectDatabase(config.mongoUrl, `${config.dbPrefix}_${context.name}`);
+    shutdown.add(`${context.name} database`, () => db.close());
+    checks[`${context.name} database`] = () => pingDatabase(db);
+    const contextLog = log.child({ context: context.name });
+    await context.start({
+      config,
+      settings,
+      db,
+      redis,
+      publisher,
+      workers: { connection: workerRedis, prefix: config.redisPrefix, log: contextLog, shutdown, lockDurationMs },
+      log: contextLog,
+      shutdown,
+    });
+  }
 
   const app = express();
-  app.use(healthRouter({ redis: () => pingRedis(redis) }));
+  app.use(healthRouter(checks));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(port, config.host, resolve));
   shutdown.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
-  log.info({ port }, 'workers ready');
+  log.info({ port, contexts: contexts.map(({ context }) => context.name) }, 'workers ready');
 });

@@ -10,6 +10,7 @@ export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Mayb
 export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -46,6 +47,41 @@ export type DeliveryStatus =
   | 'COMPLETED'
   | 'OUT_FOR_DELIVERY'
   | 'READY';
+
+/** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** From READY for pickup, from OUT_FOR_DELIVERY for delivery. */
+  completeOrder: Order;
+  /** Delivery orders only. */
+  dispatchOrder: Order;
+  markReady: Order;
+  startBaking: Order;
+};
+
+
+/** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
+export type MutationCompleteOrderArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
+/** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
+export type MutationDispatchOrderArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
+/** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
+export type MutationMarkReadyArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
+/** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
+export type MutationStartBakingArgs = {
+  orderId: Scalars['ID']['input'];
+};
 
 export type Order = {
   __typename?: 'Order';
@@ -150,6 +186,7 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Delivery: ResolverTypeWrapper<DeliveryRecord>;
   DeliveryStatus: DeliveryStatus;
+  Mutation: ResolverTypeWrapper<{}>;
   Order: ResolverTypeWrapper<Omit<Order, 'delivery'> & { delivery?: Maybe<ResolversTypes['Delivery']> }>;
   Query: ResolverTypeWrapper<{}>;
 }>;
@@ -163,6 +200,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Delivery: DeliveryRecord;
+  Mutation: {};
   Order: Omit<Order, 'delivery'> & { delivery?: Maybe<ResolversParentTypes['Delivery']> };
   Query: {};
 }>;
@@ -189,6 +227,13 @@ export type DeliveryResolvers<ContextType = DeliveryContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = DeliveryContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  completeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCompleteOrderArgs, 'orderId'>>;
+  dispatchOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationDispatchOrderArgs, 'orderId'>>;
+  markReady?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyArgs, 'orderId'>>;
+  startBaking?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationStartBakingArgs, 'orderId'>>;
+}>;
+
 export type OrderResolvers<ContextType = DeliveryContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']>, { __typename: 'Order' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   delivery?: Resolver<Maybe<ResolversTypes['Delivery']>, ParentType, ContextType>;
@@ -204,6 +249,7 @@ export type Resolvers<ContextType = DeliveryContext> = ResolversObject<{
   Baker?: BakerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Delivery?: DeliveryResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 }>;

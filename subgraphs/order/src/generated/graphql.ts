@@ -22,9 +22,55 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+export type DeliveryStatus =
+  | 'ASSIGNED'
+  | 'BAKING'
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'OUT_FOR_DELIVERY'
+  | 'READY';
+
 export type Fulfilment =
   | 'DELIVERY'
   | 'PICKUP';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Customer: cancel an own order while PAYMENT_PENDING, CONFIRMED or ASSIGNED. */
+  cancelOrder: Order;
+  /**
+   * Customer: order. A valid order always comes back: CONFIRMED, PAYMENT_PENDING while payment is
+   * unreachable, or REJECTED with a reason. Bad input is an error and creates nothing.
+   */
+  placeOrder: Order;
+  /** Internal (delivery): the delivery moved on; the order follows. Idempotent. */
+  recordDeliveryProgress: Order;
+  /** Staff: reject any order before COMPLETED. */
+  rejectOrder: Order;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+
+export type MutationRecordDeliveryProgressArgs = {
+  orderId: Scalars['ID']['input'];
+  status: DeliveryStatus;
+};
+
+
+export type MutationRejectOrderArgs = {
+  orderId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type Notification = {
   __typename?: 'Notification';
@@ -38,15 +84,24 @@ export type Notification = {
 
 export type Order = {
   __typename?: 'Order';
+  bakerName?: Maybe<Scalars['String']['output']>;
   cancellable: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   customerId: Scalars['ID']['output'];
   deliveryAddress?: Maybe<Scalars['String']['output']>;
+  deliveryStatus?: Maybe<DeliveryStatus>;
   fulfilment: Fulfilment;
   /** Oldest first. */
   history: Array<OrderStatusChange>;
+  /** When a PAYMENT_PENDING order is cancelled if payment has not come through. */
+  holdDeadline?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   lines: Array<OrderLine>;
+  /**
+   * The customer's read model: the latest payment and delivery state as the order context heard it
+   * from events, so it answers even while the payment or delivery subgraph is down.
+   */
+  paymentStatus?: Maybe<PaymentStatus>;
   promisedBy?: Maybe<Scalars['DateTime']['output']>;
   rejectionReason?: Maybe<RejectionReason>;
   status: OrderStatus;
@@ -65,6 +120,11 @@ export type OrderLine = {
   quantity: Scalars['Int']['output'];
   /** Price when ordered. */
   unitPrice: Scalars['Int']['output'];
+};
+
+export type OrderLineInput = {
+  productId: Scalars['ID']['input'];
+  quantity: Scalars['Int']['input'];
 };
 
 export type OrderStatus =
@@ -95,6 +155,29 @@ export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type PaymentMethod =
+  | 'CARD'
+  | 'WALLET';
+
+export type PaymentStatus =
+  | 'AUTHORIZED'
+  | 'DECLINED'
+  | 'PENDING'
+  | 'REFUNDED'
+  | 'VOIDED';
+
+export type PlaceOrderInput = {
+  /** Required for DELIVERY. */
+  deliveryAddress?: InputMaybe<Scalars['String']['input']>;
+  fulfilment: Fulfilment;
+  /** The same key from the same customer returns the same order, never a second charge. */
+  idempotencyKey: Scalars['String']['input'];
+  lines: Array<OrderLineInput>;
+  paymentMethod: PaymentMethod;
+  /** CARD only: tok_visa succeeds, tok_chargeDeclined is declined. */
+  paymentToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Product = {
@@ -239,18 +322,24 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeliveryStatus: DeliveryStatus;
   Fulfilment: Fulfilment;
-  Notification: ResolverTypeWrapper<NotificationRecord>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Mutation: ResolverTypeWrapper<{}>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Notification: ResolverTypeWrapper<NotificationRecord>;
   Order: ResolverTypeWrapper<OrderRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversTypes['Order']> }>;
   OrderLine: ResolverTypeWrapper<OrderLine>;
+  OrderLineInput: OrderLineInput;
   OrderStatus: OrderStatus;
   OrderStatusChange: ResolverTypeWrapper<OrderStatusChange>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PaymentMethod: PaymentMethod;
+  PaymentStatus: PaymentStatus;
+  PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<Product>;
   Query: ResolverTypeWrapper<{}>;
   RejectionReason: RejectionReason;
@@ -261,16 +350,19 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
-  Notification: NotificationRecord;
-  String: Scalars['String']['output'];
+  Mutation: {};
   ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Notification: NotificationRecord;
   Order: OrderRecord;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
   OrderConnection: Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Order']> };
   OrderLine: OrderLine;
+  OrderLineInput: OrderLineInput;
   OrderStatusChange: OrderStatusChange;
   PageInfo: PageInfo;
+  PlaceOrderInput: PlaceOrderInput;
   Product: Product;
   Query: {};
   Viewer: Viewer;
@@ -279,6 +371,13 @@ export type ResolversParentTypes = ResolversObject<{
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type MutationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  recordDeliveryProgress?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordDeliveryProgressArgs, 'orderId' | 'status'>>;
+  rejectOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRejectOrderArgs, 'orderId'>>;
+}>;
 
 export type NotificationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = ResolversObject<{
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -292,14 +391,18 @@ export type NotificationResolvers<ContextType = OrderContext, ParentType extends
 
 export type OrderResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']>, { __typename: 'Order' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
+  bakerName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   cancellable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   deliveryAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  deliveryStatus?: Resolver<Maybe<ResolversTypes['DeliveryStatus']>, ParentType, ContextType>;
   fulfilment?: Resolver<ResolversTypes['Fulfilment'], ParentType, ContextType>;
   history?: Resolver<Array<ResolversTypes['OrderStatusChange']>, ParentType, ContextType>;
+  holdDeadline?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
+  paymentStatus?: Resolver<Maybe<ResolversTypes['PaymentStatus']>, ParentType, ContextType>;
   promisedBy?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   rejectionReason?: Resolver<Maybe<ResolversTypes['RejectionReason']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
@@ -355,6 +458,7 @@ export type ViewerResolvers<ContextType = OrderContext, ParentType extends Resol
 
 export type Resolvers<ContextType = OrderContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Notification?: NotificationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;

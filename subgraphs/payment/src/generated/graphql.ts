@@ -9,6 +9,7 @@ export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Mayb
 export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -18,6 +19,49 @@ export type Scalars = {
   Float: { input: number; output: number; }
   DateTime: { input: Date | string; output: Date | string; }
   _FieldSet: { input: any; output: any; }
+};
+
+export type AuthorizePaymentInput = {
+  amount: Scalars['Int']['input'];
+  customerId: Scalars['ID']['input'];
+  method: PaymentMethod;
+  orderId: Scalars['ID']['input'];
+  /** CARD only: tok_visa succeeds, tok_chargeDeclined is declined. */
+  token?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Internal (order saga): authorize the order's amount. Idempotent per order: a repeat answers the
+   * first outcome and never charges twice. Declines are answered as a DECLINED payment with a
+   * declineReason (CARD_DECLINED, INVALID_TOKEN, INSUFFICIENT_FUNDS); an unreachable provider is a
+   * SERVICE_UNAVAILABLE error and leaves the payment PENDING for a retry.
+   */
+  authorizePayment: Payment;
+  /** The signed-in customer adds prepaid points (1 to 1,000,000 at a time). */
+  depositToWallet: Wallet;
+  /**
+   * Internal: give the order's money back. AUTHORIZED becomes REFUNDED (a wallet is credited);
+   * PENDING or no payment yet becomes VOIDED, so a late authorize charges nothing; DECLINED,
+   * REFUNDED and VOIDED stay as they are. Idempotent.
+   */
+  refundPayment: Payment;
+};
+
+
+export type MutationAuthorizePaymentArgs = {
+  input: AuthorizePaymentInput;
+};
+
+
+export type MutationDepositToWalletArgs = {
+  amount: Scalars['Int']['input'];
+};
+
+
+export type MutationRefundPaymentArgs = {
+  orderId: Scalars['ID']['input'];
 };
 
 export type Order = {
@@ -143,12 +187,14 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Order: ResolverTypeWrapper<Omit<Order, 'payment'> & { payment?: Maybe<ResolversTypes['Payment']> }>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Payment: ResolverTypeWrapper<PaymentRecord>;
+  AuthorizePaymentInput: AuthorizePaymentInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<{}>;
+  Order: ResolverTypeWrapper<Omit<Order, 'payment'> & { payment?: Maybe<ResolversTypes['Payment']> }>;
+  Payment: ResolverTypeWrapper<PaymentRecord>;
   PaymentMethod: PaymentMethod;
   PaymentStatus: PaymentStatus;
   Query: ResolverTypeWrapper<{}>;
@@ -158,12 +204,14 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  DateTime: Scalars['DateTime']['output'];
-  Order: Omit<Order, 'payment'> & { payment?: Maybe<ResolversParentTypes['Payment']> };
-  ID: Scalars['ID']['output'];
-  Payment: PaymentRecord;
+  AuthorizePaymentInput: AuthorizePaymentInput;
   Int: Scalars['Int']['output'];
+  ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  DateTime: Scalars['DateTime']['output'];
+  Mutation: {};
+  Order: Omit<Order, 'payment'> & { payment?: Maybe<ResolversParentTypes['Payment']> };
+  Payment: PaymentRecord;
   Query: {};
   Wallet: Wallet;
   Boolean: Scalars['Boolean']['output'];
@@ -172,6 +220,12 @@ export type ResolversParentTypes = ResolversObject<{
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type MutationResolvers<ContextType = PaymentContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  authorizePayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationAuthorizePaymentArgs, 'input'>>;
+  depositToWallet?: Resolver<ResolversTypes['Wallet'], ParentType, ContextType, RequireFields<MutationDepositToWalletArgs, 'amount'>>;
+  refundPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'orderId'>>;
+}>;
 
 export type OrderResolvers<ContextType = PaymentContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']>, { __typename: 'Order' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
@@ -203,6 +257,7 @@ export type WalletResolvers<ContextType = PaymentContext, ParentType extends Res
 
 export type Resolvers<ContextType = PaymentContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

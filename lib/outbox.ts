@@ -1,0 +1,110 @@
+/**
+ * The outbox relay. A state change and the events it causes are written by one atomic update of
+ * the aggregate's document (its `outbox` array). The relay publishes each pending event to the
+ * queues of its consumers (job id = event id) and then removes exactly that element with
+ * `$pullAll`. A crash between the two publishes again later: consumers drop or ignore repeats.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { mongo } from 'mongoose';
+import { ROUTES, type EventJob, type OutboxEvent, type QueueName } from './events.js';
+import type { Logger } from './logger.js';
+
+/** Jobs keep their id long enough to drop repeats; failed ones stay for inspection. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: false,
+};
+
+export class EventPublisher {
+  private readonly queues = new Map<QueueName, Queue<EventJob>>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  queue(name: QueueName): Queue<EventJob> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue<EventJob>(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async publish(event: OutboxEvent): Promise<void> {
+    const delay = event.notBefore ? Math.max(0, new Date(event.notBefore).getTime() - Date.now()) : 0;
+    const job: EventJob = { eventId: event.id, type: event.type, payload: event.payload };
+    await Promise.all(ROUTES[event.type].map((name) => this.queue(name).add(event.type, job, { jobId: event.id, delay })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}
+
+type Document = mongo.Document;
+
+interface WithOutbox extends mongo.Document {
+  outbox?: OutboxEvent[];
+}
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(
+    private readonly collection: mongo.Collection<WithOutbox>,
+    private readonly publisher: EventPublisher,
+    private readonly log: Logger,
+  ) {}
+
+  /** Publishes the pending events of one document; the writer calls this right after its write. */
+  async flush(id: unknown): Promise<void> {
+    const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1 } });
+    for (const event of document?.outbox ?? []) {
+      await this.publisher.publish(event);
+      // Exactly the element as stored (read raw, never re-cast), so $pullAll matches it.
+      await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: [event] } } as Document);
+    }
+  }
+
+  /** Same as flush, but a failure is only logged: the sweep will publish it later. */
+  async flushSoon(id: unknown): Promise<void> {
+    try {
+      await this.flush(id);
+    } catch (error) {
+      this.log.warn({ err: error, id }, 'outbox publish failed; the sweep will retry');
+    }
+  }
+
+  /** Publishes whatever a crash or an outage left behind. */
+  async sweep(limit = 100): Promise<number> {
+    const pending = await this.collection
+      .find({ outbox: { $elemMatch: { id: { $exists: true } } } } as Document, { projection: { _id: 1 } })
+      .limit(limit)
+      .toArray();
+    for (const { _id } of pending) await this.flush(_id);
+    return pending.length;
+  }
+
+  /** Sweeps every `intervalMs` until stopped. */
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.sweeping ??= this.sweep()
+        .then((count) => {
+          if (count > 0) this.log.info({ count, collection: this.collection.collectionName }, 'outbox sweep published left-over events');
+        })
+        .catch((error: unknown) => this.log.warn({ err: error }, 'outbox sweep failed'))
+        .finally(() => (this.sweeping = undefined));
+    }, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+}
