@@ -6,8 +6,9 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { mongo } from 'mongoose';
-import { ROUTES, type EventJob, type OutboxEvent, type QueueName } from './events.js';
+import { Types, type mongo } from 'mongoose';
+import { isObjectIdString } from './ids.js';
+import { Queues, ROUTES, type EventJob, type OutboxEvent, type QueueName } from './events.js';
 import type { Logger } from './logger.js';
 
 /** Jobs keep their id long enough to drop repeats; failed ones stay for inspection. */
@@ -16,6 +17,16 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: false,
+};
+
+/**
+ * The saga's steps are retried until they succeed: many attempts, with a backoff that grows to a
+ * ceiling the consuming worker sets (see `capped` in lib/queue-worker.ts).
+ */
+const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
+  [Queues.orderSaga]: { attempts: 100_000, backoff: { type: 'capped', delay: 500 } },
+  // Assignment waits for an active baker however long that takes.
+  [Queues.deliveryEvents]: { attempts: 100_000, backoff: { type: 'capped', delay: 1_000 } },
 };
 
 export class EventPublisher {
@@ -29,7 +40,11 @@ export class EventPublisher {
   queue(name: QueueName): Queue<EventJob> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue<EventJob>(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue = new Queue<EventJob>(name, {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...QUEUE_JOB_OPTIONS[name] },
+      });
       this.queues.set(name, queue);
     }
     return queue;
@@ -62,8 +77,12 @@ export class OutboxRelay {
     private readonly log: Logger,
   ) {}
 
-  /** Publishes the pending events of one document; the writer calls this right after its write. */
+  /**
+   * Publishes the pending events of one document; the writer calls this right after its write.
+   * `id` is the document's `_id`, or its hex string for ObjectId ids.
+   */
   async flush(id: unknown): Promise<void> {
+    if (typeof id === 'string' && isObjectIdString(id)) id = new Types.ObjectId(id);
     const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1 } });
     for (const event of document?.outbox ?? []) {
       await this.publisher.publish(event);

@@ -3,7 +3,7 @@
  * the context's handler. A handler that throws is retried with the job's backoff; one that throws
  * `UnrecoverableError` fails at once. Failed jobs are kept for inspection.
  */
-import { Worker, type Job } from 'bullmq';
+import { Worker, type Job, type MinimalJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EventJob, QueueName } from './events.js';
 import type { Shutdown } from './lifecycle.js';
@@ -21,12 +21,22 @@ export interface WorkerSettings {
 
 export type EventHandler = (job: EventJob, attempt: Job<EventJob>) => Promise<void>;
 
-export function startEventWorker(queue: QueueName, handle: EventHandler, settings: WorkerSettings, options: { concurrency?: number } = {}): Worker<EventJob> {
+export interface EventWorkerOptions {
+  /** @defaultValue 4 */
+  concurrency?: number;
+  /** Ceiling of the `capped` backoff: delay doubles per attempt up to this. @defaultValue 60000 */
+  backoffMaxMs?: number;
+}
+
+export function startEventWorker(queue: QueueName, handle: EventHandler, settings: WorkerSettings, options: EventWorkerOptions = {}): Worker<EventJob> {
+  const backoffMaxMs = options.backoffMaxMs ?? 60_000;
   const log = settings.log.child({ queue });
+  const hangAfterHandler = hangHook(queue);
   const worker = new Worker<EventJob>(
     queue,
     async (job) => {
       await handle(job.data, job);
+      if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
     },
     {
       connection: settings.connection,
@@ -35,6 +45,13 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
       lockDuration: settings.lockDurationMs,
       stalledInterval: Math.max(500, Math.floor(settings.lockDurationMs / 2)),
       maxStalledCount: 5,
+      settings: {
+        // `capped`: exponential from the job's delay, never longer than backoffMaxMs.
+        backoffStrategy: (attemptsMade: number, type?: string, _error?: Error, job?: MinimalJob) => {
+          const base = typeof job?.opts.backoff === 'object' ? (job.opts.backoff.delay ?? 1_000) : 1_000;
+          return type === 'capped' ? Math.min(base * 2 ** Math.max(0, attemptsMade - 1), backoffMaxMs) : base;
+        },
+      },
     },
   );
   worker.on('failed', (job, error) => {
@@ -44,4 +61,17 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
   // Finish the job in hand, take no new one.
   settings.shutdown.add(`worker ${queue}`, () => worker.close());
   return worker;
+}
+
+/**
+ * Fault injection for tests only (NODE_ENV=test): with TEST_HANG_AFTER_HANDLER set to a queue name,
+ * the worker does a job's work, marks that in Redis, and then never acknowledges it, so a test can
+ * kill the process at the worst moment (work done, queue not told) and check the retry is harmless.
+ */
+function hangHook(queue: QueueName) {
+  if (process.env.NODE_ENV !== 'test' || process.env.TEST_HANG_AFTER_HANDLER !== queue) return undefined;
+  return async (redis: Redis, prefix: string, job: Job<EventJob>): Promise<never> => {
+    await redis.set(`${prefix}:test:hung:${queue}`, job.id ?? '');
+    return new Promise<never>(() => {});
+  };
 }

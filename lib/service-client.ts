@@ -39,8 +39,8 @@ export class ServiceClient {
       // An answer the service gave on purpose (bad input, not found) says nothing about its health.
       errorFilter: (error: unknown) => isAppError(error) && error.code !== ErrorCode.ServiceUnavailable,
     });
-    this.breaker.on('open', () => options.log.warn({ service: options.service }, 'circuit breaker opened'));
-    this.breaker.on('close', () => options.log.info({ service: options.service }, 'circuit breaker closed'));
+    this.breaker.on('open', () => options.log.warn({ calledService: options.service }, 'circuit breaker opened'));
+    this.breaker.on('close', () => options.log.info({ calledService: options.service }, 'circuit breaker closed'));
   }
 
   /**

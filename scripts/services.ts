@@ -77,12 +77,13 @@ export class Services {
     if (names.includes('gateway')) await this.startOne('gateway');
   }
 
-  async startOne(name: ServiceName): Promise<void> {
+  /** Starts one service; `extraEnv` adds to its environment for this start only. */
+  async startOne(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.running.has(name)) return;
     const spec = SERVICES[name];
     const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
       cwd: ROOT,
-      env: this.env,
+      env: { ...this.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const running: Running = {

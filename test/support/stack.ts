@@ -4,6 +4,7 @@
  * Redis prefixes of the stack's own, dropped afterwards.
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { serviceTokenSource, signUserToken, type Role } from '../../lib/auth.js';
 import { EnvReader, readCommonConfig } from '../../lib/config.js';
@@ -86,6 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       await services.stopAll();
       await dropDatabases(mongoUrl, dbPrefix);
+      await dropRedisKeys(requiredEnv('REDIS_URL'), redisPrefix);
     },
   };
 }
@@ -98,6 +100,20 @@ async function dropDatabases(url: string, prefix: string): Promise<void> {
     }
   } finally {
     await connection.close();
+  }
+}
+
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 

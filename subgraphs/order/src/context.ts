@@ -1,6 +1,8 @@
 import type { RequestContext } from '../../../lib/subgraph-server.js';
 import type { OrderQueries } from './application/order-queries.js';
+import type { OrderSaga } from './application/order-saga.js';
 
 export interface OrderContext extends RequestContext {
   orderQueries: OrderQueries;
+  saga: OrderSaga;
 }

@@ -1,20 +1,17 @@
 import { runSubgraph } from '../../../lib/subgraph-main.js';
-import { OrderQueries } from './application/order-queries.js';
 import type { OrderContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
-import { NotificationStore } from './store/notification.store.js';
-import { OrderStore } from './store/order.store.js';
+import { readOrderSettings } from './settings.js';
+import { buildOrderContext } from './wiring.js';
 
-runSubgraph<OrderContext>({
+runSubgraph<OrderContext, ReturnType<typeof readOrderSettings>>({
   name: 'order',
   defaultPort: 4002,
   schema: new URL('../schema.graphql', import.meta.url),
-  async build({ db }) {
-    const orders = new OrderStore(db);
-    const notifications = new NotificationStore(db);
-    await Promise.all([orders.init(), notifications.init()]);
-
-    const orderQueries = new OrderQueries(orders, notifications);
-    return { resolvers, context: (base) => ({ ...base, orderQueries }) };
+  settings: readOrderSettings,
+  async build({ config, settings, db, redis, log, shutdown }) {
+    const context = await buildOrderContext({ config, settings, db, redis, log });
+    shutdown.add('order context', () => context.close());
+    return { resolvers, context: (base) => ({ ...base, orderQueries: context.queries, saga: context.saga }) };
   },
 });

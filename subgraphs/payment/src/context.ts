@@ -1,8 +1,8 @@
 import type { RequestContext } from '../../../lib/subgraph-server.js';
-import type { PaymentStore } from './store/payment.store.js';
-import type { WalletStore } from './store/wallet.store.js';
+import type { Payments } from './application/payments.js';
+import type { Wallets } from './application/wallets.js';
 
 export interface PaymentContext extends RequestContext {
-  payments: PaymentStore;
-  wallets: WalletStore;
+  payments: Payments;
+  wallets: Wallets;
 }

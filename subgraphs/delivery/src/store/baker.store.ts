@@ -1,11 +1,14 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 
+/**
+ * A baker as stored. Open orders are not stored here: they are counted from the deliveries
+ * (DeliveryStore.openOrders), because keeping a counter in step would need a second document in
+ * the same write, and there are no multi-document transactions.
+ */
 interface BakerDocument {
   _id: Types.ObjectId;
   name: string;
   active: boolean;
-  /** Orders assigned and not yet completed or cancelled; kept by the same update that assigns. */
-  openOrders: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -17,7 +20,6 @@ const bakerSchema = new Schema<BakerDocument>(
   {
     name: { type: String, required: true },
     active: { type: Boolean, required: true, default: true },
-    openOrders: { type: Number, required: true, default: 0 },
   },
   { collection: 'bakers', timestamps: true, versionKey: false },
 );
@@ -43,7 +45,12 @@ export class BakerStore {
     return (await this.model.find().sort({ active: -1, name: 1 }).lean<BakerDocument[]>().exec()).map(toRecord);
   }
 
+  /** Everyone who can take an order now, oldest first. */
+  async active(): Promise<BakerRecord[]> {
+    return (await this.model.find({ active: true }).sort({ _id: 1 }).lean<BakerDocument[]>().exec()).map(toRecord);
+  }
+
   async insert(name: string): Promise<BakerRecord> {
-    return toRecord((await this.model.create({ name, active: true, openOrders: 0 })).toObject());
+    return toRecord((await this.model.create({ name, active: true })).toObject());
   }
 }

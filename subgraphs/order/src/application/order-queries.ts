@@ -1,7 +1,7 @@
 import { hasRole, requireRole, requireViewer, type Viewer } from '../../../../lib/auth.js';
 import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
-import type { OrderStatus } from '../domain/order.js';
+import { isPublic, type OrderStatus } from '../domain/order.js';
 import type { NotificationStore } from '../store/notification.store.js';
 import type { OrderRecord, OrderStore } from '../store/order.store.js';
 
@@ -16,7 +16,7 @@ export class OrderQueries {
   async order(viewer: Viewer | null, id: string): Promise<OrderRecord | null> {
     const known = requireViewer(viewer);
     const order = await this.orders.find(parseObjectId(id, 'id').toHexString());
-    if (!order) return null;
+    if (!order || !isPublic(order.status)) return null;
     return hasRole(known, 'STAFF') || hasRole(known, 'SERVICE') || order.customerId === known.id ? order : null;
   }
 

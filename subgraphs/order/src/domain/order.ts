@@ -1,23 +1,22 @@
 /**
  * The order's life, as the bakery runs it. Pure: no I/O.
  *
- *   PAYMENT_PENDING -> CONFIRMED | CANCELLED | REJECTED
+ *   (PLACED) -> CONFIRMED | PAYMENT_PENDING | REJECTED
+ *   PAYMENT_PENDING -> CONFIRMED | REJECTED | CANCELLED
  *   CONFIRMED -> ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED
- * Customers cancel before baking starts; staff reject anything not yet completed.
+ * Customers cancel while PAYMENT_PENDING, CONFIRMED or ASSIGNED; staff reject anything not yet
+ * COMPLETED. PLACED (the saga's first steps are under way) and ABANDONED (a placement that could
+ * not reach the stock service) are internal and never shown.
  */
-export type OrderStatus =
-  | 'PAYMENT_PENDING'
-  | 'CONFIRMED'
-  | 'ASSIGNED'
-  | 'BAKING'
-  | 'READY'
-  | 'OUT_FOR_DELIVERY'
-  | 'COMPLETED'
-  | 'CANCELLED'
-  | 'REJECTED';
+import type { OrderStatusName } from '../../../../lib/events.js';
+
+export type OrderStatus = OrderStatusName;
+export type InternalStatus = OrderStatus | 'PLACED' | 'ABANDONED';
 
 export type Fulfilment = 'PICKUP' | 'DELIVERY';
+export type PaymentMethod = 'CARD' | 'WALLET';
 export type RejectionReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'INSUFFICIENT_FUNDS' | 'STORE_REJECTED';
+export type DeliveryStatus = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
 
 export interface StatusChange {
   status: OrderStatus;
@@ -25,8 +24,54 @@ export interface StatusChange {
   reason: string | null;
 }
 
-const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED'];
-const FINAL: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
+export const PUBLIC_STATUSES: readonly OrderStatus[] = [
+  'PAYMENT_PENDING',
+  'CONFIRMED',
+  'ASSIGNED',
+  'BAKING',
+  'READY',
+  'OUT_FOR_DELIVERY',
+  'COMPLETED',
+  'CANCELLED',
+  'REJECTED',
+];
 
-export const isCancellableByCustomer = (status: OrderStatus): boolean => CUSTOMER_CANCELLABLE.includes(status);
-export const isFinal = (status: OrderStatus): boolean => FINAL.includes(status);
+export const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED'];
+/** Staff may reject an order until it is completed (or already ended). */
+export const STAFF_REJECTABLE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY'];
+const FINAL: readonly InternalStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED', 'ABANDONED'];
+
+export const isCancellableByCustomer = (status: InternalStatus): boolean => (CUSTOMER_CANCELLABLE as readonly string[]).includes(status);
+export const isFinal = (status: InternalStatus): boolean => FINAL.includes(status);
+export const isPublic = (status: InternalStatus): status is OrderStatus => (PUBLIC_STATUSES as readonly string[]).includes(status);
+
+/** The kitchen-to-door path an order follows once paid, for its kind of fulfilment. */
+export function fulfilmentPath(fulfilment: Fulfilment): OrderStatus[] {
+  return fulfilment === 'DELIVERY'
+    ? ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED']
+    : ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'COMPLETED'];
+}
+
+/**
+ * The statuses an order passes through when the delivery reports `reached`: every step after the
+ * current one up to it, in order (events between contexts can overtake one another, so a report
+ * may skip a step the order has not heard of yet). Empty when it is not ahead of the order.
+ */
+export function progressSteps(current: InternalStatus, reached: DeliveryStatus, fulfilment: Fulfilment): OrderStatus[] {
+  if (reached === 'CANCELLED') return [];
+  const path = fulfilmentPath(fulfilment);
+  const from = path.indexOf(current as OrderStatus);
+  const to = path.indexOf(reached);
+  if (from < 0 || to <= from) return [];
+  return path.slice(from + 1, to + 1);
+}
+
+/** Promise times: when the customer may expect the order, from confirmation. */
+export function promiseTime(confirmedAt: Date, fulfilment: Fulfilment, seconds: { pickup: number; delivery: number }): Date {
+  const wait = fulfilment === 'DELIVERY' ? seconds.delivery : seconds.pickup;
+  return new Date(confirmedAt.getTime() + wait * 1_000);
+}
+
+/** What a declined payment means for the order. */
+export const rejectionForDecline = (declineReason: string | null): RejectionReason =>
+  declineReason === 'INSUFFICIENT_FUNDS' ? 'INSUFFICIENT_FUNDS' : 'PAYMENT_DECLINED';

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from '../../../../lib/mongo.js';
 
 /** A message sent to a customer about an order. `_id` is the event id that caused it, so a repeat is one message. */
 export interface NotificationRecord {
@@ -35,6 +36,23 @@ export class NotificationStore {
 
   async init(): Promise<void> {
     await this.model.init();
+  }
+
+  /** Stores the notification, or returns the one stored for this event before. */
+  async insertOrGet(notification: Pick<NotificationRecord, 'customerId' | 'orderId' | 'kind' | 'message' | 'channel'> & { id: string }): Promise<NotificationRecord> {
+    const { id, ...fields } = notification;
+    try {
+      return (await this.model.create({ _id: id, ...fields, sentAt: null })).toObject();
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.model.findById(id).lean<NotificationRecord>().exec();
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  async markSent(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id, sentAt: null }, { $set: { sentAt: new Date() } });
   }
 
   forCustomer(customerId: string, limit: number): Promise<NotificationRecord[]> {

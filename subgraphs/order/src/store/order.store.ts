@@ -1,5 +1,16 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
-import type { Fulfilment, OrderStatus, RejectionReason, StatusChange } from '../domain/order.js';
+import type { OutboxEvent } from '../../../../lib/events.js';
+import { isDuplicateKey } from '../../../../lib/mongo.js';
+import {
+  PUBLIC_STATUSES,
+  type DeliveryStatus,
+  type Fulfilment,
+  type InternalStatus,
+  type OrderStatus,
+  type PaymentMethod,
+  type RejectionReason,
+  type StatusChange,
+} from '../domain/order.js';
 
 export interface OrderLineRecord {
   productId: string;
@@ -8,42 +19,87 @@ export interface OrderLineRecord {
   unitPrice: number;
 }
 
+export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';
+
+/** A saga step that has been done for the order, so a repeat records nothing twice. */
+export type SagaStep = 'ReleaseStock' | 'CommitStock' | 'RefundPayment';
+
 interface OrderDocument {
   _id: Types.ObjectId;
   customerId: string;
+  idempotencyKey: string;
   lines: OrderLineRecord[];
   total: number;
   fulfilment: Fulfilment;
   deliveryAddress: string | null;
-  status: OrderStatus;
+  paymentMethod: PaymentMethod;
+  /** Kept only while payment may still be retried. */
+  paymentToken: string | null;
+  status: InternalStatus;
   rejectionReason: RejectionReason | null;
   history: StatusChange[];
   promisedBy: Date | null;
+  holdDeadline: Date | null;
+  // The customer's read model of the other contexts, kept current from events.
+  paymentStatus: PaymentStatus | null;
+  deliveryStatus: DeliveryStatus | null;
+  bakerName: string | null;
+  delayed: boolean;
+  sagaSteps: SagaStep[];
+  /** Events caused by the last changes, not yet published; only the relay reads them (see lib/outbox.ts). */
+  outbox: unknown[];
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** An order as the rest of the context sees it: the document with its id as a string. */
-export type OrderRecord = Omit<OrderDocument, '_id'> & { id: string };
+export type OrderRecord = Omit<OrderDocument, '_id' | 'outbox'> & { id: string };
 
-const toRecord = ({ _id, ...fields }: OrderDocument): OrderRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, outbox: _outbox, ...fields }: OrderDocument): OrderRecord => ({ id: _id.toHexString(), ...fields });
+const toRecordOrNull = (document: OrderDocument | null): OrderRecord | null => (document ? toRecord(document) : null);
 
 const orderSchema = new Schema<OrderDocument>(
   {
     customerId: { type: String, required: true },
+    idempotencyKey: { type: String, required: true },
     lines: { type: [{ _id: false, productId: String, name: String, quantity: Number, unitPrice: Number }], required: true },
     total: { type: Number, required: true },
     fulfilment: { type: String, required: true },
     deliveryAddress: { type: String, default: null },
+    paymentMethod: { type: String, required: true },
+    paymentToken: { type: String, default: null },
     status: { type: String, required: true },
     rejectionReason: { type: String, default: null },
     history: { type: [{ _id: false, status: String, at: Date, reason: { type: String, default: null } }], default: [] },
     promisedBy: { type: Date, default: null },
+    holdDeadline: { type: Date, default: null },
+    paymentStatus: { type: String, default: null },
+    deliveryStatus: { type: String, default: null },
+    bakerName: { type: String, default: null },
+    delayed: { type: Boolean, default: false },
+    sagaSteps: { type: [String], default: [] },
+    // Mixed, so elements are stored exactly as written and $pullAll can match them.
+    outbox: { type: [Schema.Types.Mixed], default: [] },
   },
-  { collection: 'orders', timestamps: true, versionKey: false },
+  { collection: 'orders', timestamps: true, versionKey: false, minimize: false },
 );
+// One order per customer and key: the idempotency of placeOrder rests on this index.
+orderSchema.index({ customerId: 1, idempotencyKey: 1 }, { unique: true });
 orderSchema.index({ customerId: 1, _id: -1 });
 orderSchema.index({ status: 1, _id: -1 });
+
+export type NewOrder = Pick<
+  OrderDocument,
+  'customerId' | 'idempotencyKey' | 'lines' | 'total' | 'fulfilment' | 'deliveryAddress' | 'paymentMethod' | 'paymentToken'
+>;
+
+export interface OrderChange {
+  /** The new status; history gets one entry per status in `history` (or this one). */
+  status?: InternalStatus;
+  set?: Partial<Omit<OrderDocument, '_id' | 'outbox' | 'history' | 'status'>>;
+  history?: StatusChange[];
+  events?: OutboxEvent[];
+}
 
 export interface OrderListQuery {
   customerId?: string;
@@ -64,16 +120,74 @@ export class OrderStore {
     await this.model.init();
   }
 
+  /** The raw collection, for the outbox relay. */
+  get collection() {
+    return this.model.collection;
+  }
+
+  /** Inserts a new order in PLACED; null when the customer used this key before. */
+  async insertPlaced(order: NewOrder): Promise<OrderRecord | null> {
+    try {
+      const created = await this.model.create({ ...order, status: 'PLACED', history: [], sagaSteps: [], outbox: [] });
+      return toRecord(created.toObject());
+    } catch (error) {
+      if (isDuplicateKey(error)) return null;
+      throw error;
+    }
+  }
+
   async find(id: string): Promise<OrderRecord | null> {
-    const document = await this.model.findById(id).lean<OrderDocument>().exec();
-    return document ? toRecord(document) : null;
+    return toRecordOrNull(await this.model.findById(id).lean<OrderDocument>().exec());
+  }
+
+  async findByKey(customerId: string, idempotencyKey: string): Promise<OrderRecord | null> {
+    return toRecordOrNull(await this.model.findOne({ customerId, idempotencyKey }).lean<OrderDocument>().exec());
   }
 
   async list(query: OrderListQuery): Promise<OrderRecord[]> {
-    const filter: Record<string, unknown> = {};
+    const filter: Record<string, unknown> = { status: query.status ?? { $in: PUBLIC_STATUSES } };
     if (query.customerId) filter.customerId = query.customerId;
-    if (query.status) filter.status = query.status;
     if (query.beforeId) filter._id = { $lt: new Types.ObjectId(query.beforeId) };
     return (await this.model.find(filter).sort({ _id: -1 }).limit(query.limit).lean<OrderDocument[]>().exec()).map(toRecord);
+  }
+
+  /**
+   * Applies a change only while the order is in one of `from`: one atomic update that moves the
+   * status, appends its history and puts its events in the outbox. Null when the order had moved
+   * on: exactly one of any racing changes wins.
+   */
+  async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<OrderRecord | null> {
+    const history = change.history ?? (change.status && change.status !== 'PLACED' && change.status !== 'ABANDONED' ? [{ status: change.status, at: new Date(), reason: null }] : []);
+    const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}) } };
+    const push: Record<string, unknown> = {};
+    if (history.length > 0) push.history = { $each: history };
+    if (change.events?.length) push.outbox = { $each: change.events };
+    if (Object.keys(push).length > 0) update.$push = push;
+    return toRecordOrNull(
+      await this.model.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true }).lean<OrderDocument>().exec(),
+    );
+  }
+
+  /** Records a saga step as done, with its history note, once however often it is repeated. */
+  async markStepDone(id: string, step: SagaStep, note: StatusChange | null): Promise<boolean> {
+    const update = note ? { $addToSet: { sagaSteps: step }, $push: { history: { $each: [note] } } } : { $addToSet: { sagaSteps: step } };
+    const result = await this.model.updateOne({ _id: id, sagaSteps: { $ne: step } }, update);
+    return result.modifiedCount === 1;
+  }
+
+  /** The promise time passed before completion: recorded once. */
+  async markDelayed(id: string): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: id, delayed: false }, { $set: { delayed: true } });
+    return result.modifiedCount === 1;
+  }
+
+  /** Keeps the read model current without touching the status. */
+  async updateReadModel(id: string, set: Partial<Pick<OrderDocument, 'paymentStatus' | 'deliveryStatus' | 'bakerName' | 'delayed'>>): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: set });
+  }
+
+  /** Orders stuck in PLACED since before `before` (a process died in the middle of placing them). */
+  async placedBefore(before: Date, limit: number): Promise<OrderRecord[]> {
+    return (await this.model.find({ status: 'PLACED', createdAt: { $lt: before } }).limit(limit).lean<OrderDocument[]>().exec()).map(toRecord);
   }
 }

@@ -72,11 +72,12 @@ export type Order = {
 
 export type Payment = {
   __typename?: 'Payment';
-  /** In the currency's minor unit. */
+  /** In the currency's minor unit. 0 when the payment was voided before any authorize. */
   amount: Scalars['Int']['output'];
   declineReason?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
-  method: PaymentMethod;
+  /** Null only when the payment was voided before any authorize said how it would be paid. */
+  method?: Maybe<PaymentMethod>;
   status: PaymentStatus;
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -239,7 +240,7 @@ export type PaymentResolvers<ContextType = PaymentContext, ParentType extends Re
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   declineReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  method?: Resolver<ResolversTypes['PaymentMethod'], ParentType, ContextType>;
+  method?: Resolver<Maybe<ResolversTypes['PaymentMethod']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

@@ -1,6 +1,5 @@
-import { isObjectIdString } from '../../../../lib/ids.js';
 import type { PaymentResolvers } from '../generated/graphql.js';
 
 export const Payment: PaymentResolvers = {
-  __resolveReference: ({ id }, { payments }) => (isObjectIdString(id) ? payments.find(id) : null),
+  __resolveReference: ({ id }, { payments }) => payments.find(id),
 };

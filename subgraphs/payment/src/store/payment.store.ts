@@ -1,16 +1,21 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from '../../../../lib/mongo.js';
+import type { DeclineReason, PaymentMethod, PaymentRequest, PaymentStatus } from '../domain/payment.js';
 
-export type PaymentMethod = 'CARD' | 'WALLET';
-export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';
+export type { PaymentMethod, PaymentStatus } from '../domain/payment.js';
 
+/**
+ * One document per order (unique `orderId`). A VOIDED tombstone, left by a refund that came before
+ * any authorize, knows neither customer nor method, and its amount is 0.
+ */
 interface PaymentDocument {
   _id: Types.ObjectId;
   orderId: string;
-  customerId: string;
+  customerId: string | null;
   amount: number;
-  method: PaymentMethod;
+  method: PaymentMethod | null;
   status: PaymentStatus;
-  declineReason: string | null;
+  declineReason: DeclineReason | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,9 +26,9 @@ const toRecord = ({ _id, ...fields }: PaymentDocument): PaymentRecord => ({ id: 
 const paymentSchema = new Schema<PaymentDocument>(
   {
     orderId: { type: String, required: true, unique: true },
-    customerId: { type: String, required: true },
+    customerId: { type: String, default: null },
     amount: { type: Number, required: true },
-    method: { type: String, required: true },
+    method: { type: String, default: null },
     status: { type: String, required: true },
     declineReason: { type: String, default: null },
   },
@@ -49,5 +54,34 @@ export class PaymentStore {
   async forOrder(orderId: string): Promise<PaymentRecord | null> {
     const document = await this.model.findOne({ orderId }).lean<PaymentDocument>().exec();
     return document ? toRecord(document) : null;
+  }
+
+  /** Starts the order's payment as PENDING, or returns the one it has already (the first call wins). */
+  insertPendingOrGet(request: PaymentRequest): Promise<PaymentRecord> {
+    const { orderId, customerId, amount, method } = request;
+    return this.insertOrGet({ orderId, customerId, amount, method, status: 'PENDING', declineReason: null });
+  }
+
+  /** Leaves a VOIDED tombstone for an order with no payment yet, or returns the payment it has. */
+  insertVoidedOrGet(orderId: string): Promise<PaymentRecord> {
+    return this.insertOrGet({ orderId, customerId: null, amount: 0, method: null, status: 'VOIDED', declineReason: null });
+  }
+
+  /** Moves the status on, only from `from`; returns whether this call moved it. */
+  async settle(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null = null): Promise<boolean> {
+    const result = await this.model.updateOne({ orderId, status: from }, { $set: { status: to, declineReason } });
+    return result.modifiedCount === 1;
+  }
+
+  // Uniqueness is enforced on insert, where both MongoDB and FerretDB answer 11000.
+  private async insertOrGet(fields: Omit<PaymentDocument, '_id' | 'createdAt' | 'updatedAt'>): Promise<PaymentRecord> {
+    try {
+      return toRecord((await this.model.create(fields)).toObject());
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.forOrder(fields.orderId);
+      if (!existing) throw error;
+      return existing;
+    }
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: how fast orders move on this machine, through the gateway with every service a
+ * real process. Reports, beside the system's figures, the database's own baseline (FerretDB
+ * here: its speed says nothing about MongoDB's).
+ *   - placeOrder latency, one at a time;
+ *   - placeOrder to ASSIGNED (the workers' assignment);
+ *   - a burst of N concurrent orders for few units: wall time and outcomes.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { startInfrastructure } from '../scripts/infra/index.js';
+import { OrderDriver } from '../test/support/orders.js';
+import { startStack } from '../test/support/stack.js';
+import { eventually } from '../test/support/wait.js';
+
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
+const BURST = Number(process.env.BENCH_BURST ?? 200);
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
+};
+const summary = (values: number[]) => `median ${quantile(values, 0.5)} ms, p95 ${quantile(values, 0.95)} ms, max ${quantile(values, 1)} ms (n=${values.length})`;
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
+const infra = await startInfrastructure({ dataDir, ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}) });
+process.env.MONGODB_URL = infra.mongoUrl;
+process.env.REDIS_URL = infra.redisUrl;
+const stack = await startStack({ env: { LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '60000' } });
+try {
+  // The database's own baseline: one point update and one full scan, as every query here does.
+  const connection = await mongoose.createConnection(infra.mongoUrl, { dbName: `${stack.dbPrefix}_bench` }).asPromise();
+  const probe = connection.db!.collection<{ _id: string; n: number }>('probe');
+  await probe.insertOne({ _id: 'x', n: 0 });
+  const updates: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const started = performance.now();
+    await probe.updateOne({ _id: 'x' }, { $inc: { n: 1 } });
+    updates.push(performance.now() - started);
+  }
+  await connection.dropDatabase();
+  await connection.close();
+  console.log(`database baseline, point update by _id: ${summary(updates)}`);
+
+  const orders = new OrderDriver(stack);
+  const customer = await stack.customerToken(`bench-${randomUUID().slice(0, 6)}`);
+  const productId = await orders.product(100_000, 3_500);
+
+  const placeLatency: number[] = [];
+  const assignLatency: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const started = performance.now();
+    const order = await orders.placed(customer, { lines: [{ productId, quantity: 1 }] });
+    placeLatency.push(performance.now() - started);
+    await eventually(async () => (await orders.order(customer, order.id, 'status'))?.status === 'ASSIGNED', { intervalMs: 5, what: 'assignment' });
+    assignLatency.push(performance.now() - started);
+  }
+  console.log(`placeOrder (card, pickup), one at a time: ${summary(placeLatency)}`);
+  console.log(`placeOrder to ASSIGNED (seen by polling every 5 ms): ${summary(assignLatency)}`);
+
+  const scarce = await orders.product(20, 1_000);
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: BURST }, () => orders.place(customer, { lines: [{ productId: scarce, quantity: 1 }] }, 'status rejectionReason')));
+  const wall = Math.round(performance.now() - started);
+  const outcomes = new Map<string, number>();
+  for (const result of results) {
+    const key = result.errors ? `error ${String(result.errors[0]?.extensions?.code)}` : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  }
+  console.log(`burst of ${BURST} concurrent orders for 20 units: ${wall} ms wall, ${Math.round((BURST * 1000) / wall)} orders/s; ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')}`);
+} finally {
+  await stack.stop();
+  await infra.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,331 @@
+/**
+ * The order saga: place an order (hold stock, take payment), then follow it through the kitchen
+ * and out of the door, or end it early with its compensations. Every status change is one atomic
+ * conditional update of the order document that also writes the events it causes to its outbox;
+ * the relay publishes them. The same functions serve the GraphQL mutations and the queue handlers.
+ */
+import pLimit from 'p-limit';
+import { requireRole, type Viewer } from '../../../../lib/auth.js';
+import { ErrorCode, isAppError } from '../../../../lib/errors.js';
+import { newEvent, type OutboxEvent } from '../../../../lib/events.js';
+import { parseObjectId } from '../../../../lib/ids.js';
+import type { Logger } from '../../../../lib/logger.js';
+import type { OutboxRelay } from '../../../../lib/outbox.js';
+import type { PaymentClient, PaymentOutcome } from '../clients/payment.client.js';
+import type { StockClient } from '../clients/stock.client.js';
+import {
+  CUSTOMER_CANCELLABLE,
+  STAFF_REJECTABLE,
+  isPublic,
+  progressSteps,
+  promiseTime,
+  rejectionForDecline,
+  type DeliveryStatus,
+  type OrderStatus,
+} from '../domain/order.js';
+import { MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
+import { OrderErrors } from '../errors.js';
+import type { OrderSettings } from '../settings.js';
+import type { OrderChange, OrderRecord, OrderStore, SagaStep } from '../store/order.store.js';
+import { compensations, statusChanged } from './order-events.js';
+
+/** How long a repeat of placeOrder waits for its twin to settle. */
+const TWIN_WAIT_MS = 10_000;
+
+export class OrderSaga {
+  /** The bulkhead in front of the calls to stock and payment (see `placementConcurrency`). */
+  private readonly placements: ReturnType<typeof pLimit>;
+
+  constructor(
+    private readonly orders: OrderStore,
+    private readonly stock: StockClient,
+    private readonly payments: PaymentClient,
+    private readonly relay: OutboxRelay,
+    private readonly settings: OrderSettings,
+    private readonly log: Logger,
+  ) {
+    this.placements = pLimit(settings.placementConcurrency);
+  }
+
+  // ------------------------------------------------------------------ placing an order
+
+  async place(viewer: Viewer | null, input: PlaceOrderInput, requestId?: string): Promise<OrderRecord> {
+    const customer = requireRole(viewer, 'CUSTOMER');
+    const request = validateOrderRequest(input);
+    return this.placements(() => this.placeValid(customer.id, request, requestId));
+  }
+
+  private async placeValid(customerId: string, request: OrderRequest, requestId?: string): Promise<OrderRecord> {
+    // A replay answers with its order even while stock is down.
+    const existing = await this.orders.findByKey(customerId, request.idempotencyKey);
+    if (existing) return this.settled(existing);
+
+    // Known, active products, checked before anything is written.
+    const catalogue = new Map((await this.stock.products(request.lines.map((line) => line.productId), requestId)).map((entry) => [entry.id, entry]));
+    const lines = request.lines.map((line) => {
+      const product = catalogue.get(line.productId);
+      if (!product?.active) throw OrderErrors.productUnavailable(line.index, line.productId);
+      return { productId: line.productId, name: product.name, quantity: line.quantity, unitPrice: product.price };
+    });
+    const total = lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
+    if (total > MAX_ORDER_TOTAL) throw OrderErrors.totalTooLarge(total);
+
+    // The unique (customer, key) index settles a race between twins: one insert wins.
+    const placed = await this.orders.insertPlaced({
+      customerId,
+      idempotencyKey: request.idempotencyKey,
+      lines,
+      total,
+      fulfilment: request.fulfilment,
+      deliveryAddress: request.deliveryAddress,
+      paymentMethod: request.paymentMethod,
+      paymentToken: request.paymentToken,
+    });
+    if (!placed) {
+      // A twin with the same key got there first: answer with its order.
+      const twin = await this.orders.findByKey(customerId, request.idempotencyKey);
+      if (!twin) throw OrderErrors.stillPlacing();
+      return this.settled(twin);
+    }
+    return this.holdAndPay(placed, requestId);
+  }
+
+  private async holdAndPay(order: OrderRecord, requestId?: string): Promise<OrderRecord> {
+    let reservation;
+    try {
+      reservation = await this.stock.reserve(order.id, order.lines.map(({ productId, quantity }) => ({ productId, quantity })), requestId);
+    } catch (error) {
+      // Stock may or may not be held: give it back (idempotent) and let the customer try again.
+      await this.abandon(order);
+      throw error;
+    }
+    if (reservation.status !== 'HELD') {
+      return this.apply(order.id, ['PLACED'], {
+        status: 'REJECTED',
+        set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
+        history: [{ status: 'REJECTED', at: new Date(), reason: 'OUT_OF_STOCK' }],
+        events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null)],
+      });
+    }
+    // The prices the stock held are the prices of the order.
+    const held = new Map(reservation.lines.map((line) => [line.productId, line]));
+    const lines = order.lines.map((line) => ({ ...line, unitPrice: held.get(line.productId)?.unitPrice ?? line.unitPrice }));
+    const priced = { ...order, lines, total: lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0) };
+
+    const outcome = await this.authorize(priced, requestId);
+    return this.settlePayment(priced, 'PLACED', outcome, { lines: priced.lines, total: priced.total });
+  }
+
+  /** Asks payment; `null` when it could not answer (down, slow, breaker open). */
+  private async authorize(order: OrderRecord, requestId?: string): Promise<PaymentOutcome | null> {
+    try {
+      return await this.payments.authorize(
+        { orderId: order.id, customerId: order.customerId, amount: order.total, method: order.paymentMethod, token: order.paymentToken },
+        requestId,
+      );
+    } catch (error) {
+      if (!isAppError(error, ErrorCode.ServiceUnavailable)) this.log.error({ err: error, orderId: order.id }, 'payment refused the authorization request');
+      else this.log.warn({ orderId: order.id, reason: error.message }, 'payment unavailable');
+      return null;
+    }
+  }
+
+  /** Moves the order on from `from` by what payment answered. */
+  private async settlePayment(order: OrderRecord, from: 'PLACED' | 'PAYMENT_PENDING', outcome: PaymentOutcome | null, set: OrderChange['set'] = {}): Promise<OrderRecord> {
+    const now = new Date();
+    if (outcome?.status === 'AUTHORIZED') {
+      const promisedBy = promiseTime(now, order.fulfilment, this.settings.promiseSeconds);
+      return this.apply(order.id, [from], {
+        status: 'CONFIRMED',
+        set: { ...set, paymentStatus: 'AUTHORIZED', paymentToken: null, promisedBy, holdDeadline: null },
+        events: [statusChanged(order, 'CONFIRMED', null, promisedBy, now)],
+      });
+    }
+    if (outcome && outcome.status !== 'PENDING') {
+      const reason = rejectionForDecline(outcome.declineReason);
+      return this.apply(order.id, [from], {
+        status: 'REJECTED',
+        set: { ...set, paymentStatus: outcome.status, paymentToken: null, rejectionReason: reason, holdDeadline: null },
+        history: [{ status: 'REJECTED', at: now, reason }],
+        events: [statusChanged(order, 'REJECTED', reason, null, now), newEvent('ReleaseStock', { orderId: order.id })],
+      });
+    }
+    if (from === 'PAYMENT_PENDING') throw OrderErrors.stillPlacing(); // not settled: the job retries
+    // Payment could not answer: hold the stock, retry, and give up at the hold deadline.
+    const holdDeadline = new Date(now.getTime() + this.settings.paymentHoldMs);
+    return this.apply(order.id, ['PLACED'], {
+      status: 'PAYMENT_PENDING',
+      set: { ...set, paymentStatus: 'PENDING', holdDeadline },
+      history: [{ status: 'PAYMENT_PENDING', at: now, reason: 'payment service unavailable, retrying' }],
+      events: [
+        statusChanged(order, 'PAYMENT_PENDING', null, null, now),
+        newEvent('SettlePendingPayment', { orderId: order.id }, new Date(now.getTime() + this.settings.paymentRetryDelayMs)),
+        newEvent('SettlePendingPayment', { orderId: order.id }, holdDeadline),
+      ],
+    });
+  }
+
+  /**
+   * The retry job of a PAYMENT_PENDING order: authorize again, or cancel it at its hold deadline.
+   * Throws while payment still cannot answer, so the queue retries it with backoff.
+   */
+  async settlePendingPayment(orderId: string): Promise<void> {
+    const order = await this.orders.find(orderId);
+    if (order?.status !== 'PAYMENT_PENDING') return;
+    if (order.holdDeadline && Date.now() >= order.holdDeadline.getTime()) {
+      await this.apply(orderId, ['PAYMENT_PENDING'], {
+        status: 'CANCELLED',
+        set: { paymentToken: null },
+        history: [{ status: 'CANCELLED', at: new Date(), reason: 'PAYMENT_TIMEOUT' }],
+        events: [statusChanged(order, 'CANCELLED', 'PAYMENT_TIMEOUT', null), ...compensations(orderId)],
+      });
+      return;
+    }
+    await this.settlePayment(order, 'PAYMENT_PENDING', await this.authorize(order));
+  }
+
+  /** A placement that never reached a verdict: nothing is shown, and anything held goes back. */
+  private async abandon(order: OrderRecord): Promise<void> {
+    await this.orders.change(order.id, ['PLACED'], {
+      status: 'ABANDONED',
+      // Frees the key, so the customer's retry places a new order.
+      set: { idempotencyKey: `${order.idempotencyKey}#abandoned:${order.id}`, paymentToken: null },
+      events: compensations(order.id),
+    });
+    await this.relay.flushSoon(order.id);
+  }
+
+  /** Orders a dead process left in PLACED are abandoned by the workers' sweep. */
+  async abandonStuck(olderThanMs: number): Promise<number> {
+    const stuck = await this.orders.placedBefore(new Date(Date.now() - olderThanMs), 50);
+    for (const order of stuck) await this.abandon(order);
+    return stuck.length;
+  }
+
+  /** A twin of this placement may still be running: wait for its verdict. */
+  private async settled(order: OrderRecord): Promise<OrderRecord> {
+    const deadline = Date.now() + TWIN_WAIT_MS;
+    let current: OrderRecord | null = order;
+    while (current?.status === 'PLACED' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      current = await this.orders.find(order.id);
+    }
+    if (!current || !isPublic(current.status)) throw OrderErrors.stillPlacing();
+    return current;
+  }
+
+  // ------------------------------------------------------------------ ending early
+
+  async cancel(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
+    const customer = requireRole(viewer, 'CUSTOMER');
+    const orderId = parseObjectId(id, 'id').toHexString();
+    const why = validReason(reason, 'reason') ?? 'cancelled by the customer';
+    const order = await this.orders.find(orderId);
+    if (!order || order.customerId !== customer.id || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
+    if (order.status === 'CANCELLED') return order; // a repeat
+    const now = new Date();
+    const changed = await this.orders.change(orderId, CUSTOMER_CANCELLABLE, {
+      status: 'CANCELLED',
+      set: { paymentToken: null },
+      history: [{ status: 'CANCELLED', at: now, reason: why }],
+      events: [statusChanged(order, 'CANCELLED', why, order.promisedBy, now), ...compensations(orderId)],
+    });
+    if (!changed) {
+      const current = await this.orders.find(orderId);
+      if (current?.status === 'CANCELLED') return current;
+      throw OrderErrors.notCancellable(id, current?.status ?? order.status);
+    }
+    await this.relay.flushSoon(orderId);
+    return changed;
+  }
+
+  async reject(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
+    requireRole(viewer, 'STAFF');
+    const orderId = parseObjectId(id, 'orderId').toHexString();
+    const why = validReason(reason, 'reason') ?? 'rejected by the store';
+    const order = await this.orders.find(orderId);
+    if (!order || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
+    if (order.status === 'REJECTED' && order.rejectionReason === 'STORE_REJECTED') return order;
+    const now = new Date();
+    const changed = await this.orders.change(orderId, STAFF_REJECTABLE, {
+      status: 'REJECTED',
+      set: { rejectionReason: 'STORE_REJECTED', paymentToken: null },
+      history: [{ status: 'REJECTED', at: now, reason: why }],
+      events: [statusChanged(order, 'REJECTED', why, order.promisedBy, now), ...compensations(orderId)],
+    });
+    if (!changed) throw OrderErrors.notRejectable(id, (await this.orders.find(orderId))?.status ?? order.status);
+    await this.relay.flushSoon(orderId);
+    return changed;
+  }
+
+  // ------------------------------------------------------------------ following the delivery
+
+  /**
+   * The delivery reports how far it got; the order follows through every step up to there (a
+   * report may overtake an earlier one). Repeats and stale reports change nothing.
+   */
+  async recordDeliveryProgress(orderId: string, reached: DeliveryStatus, bakerName?: string): Promise<OrderRecord> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const order = await this.orders.find(orderId);
+      if (!order || !isPublic(order.status)) throw OrderErrors.orderNotFound(orderId);
+      const steps = progressSteps(order.status, reached, order.fulfilment);
+      if (steps.length === 0) return order;
+      const at = new Date();
+      const last = steps.at(-1) as OrderStatus;
+      const events: OutboxEvent[] = steps.map((status) => statusChanged(order, status, null, order.promisedBy, at));
+      if (last === 'COMPLETED') events.push(newEvent('CommitStock', { orderId }));
+      const changed = await this.orders.change(orderId, [order.status], {
+        status: last,
+        set: { deliveryStatus: reached, ...(bakerName ? { bakerName } : {}) },
+        history: steps.map((status) => ({ status, at, reason: null })),
+        events,
+      });
+      if (changed) {
+        await this.relay.flushSoon(orderId);
+        return changed;
+      }
+      // The order moved meanwhile: look again.
+    }
+    throw OrderErrors.stillPlacing();
+  }
+
+  /** The promise time passed before completion; true when this call recorded it. */
+  async recordDelay(orderId: string): Promise<boolean> {
+    return this.orders.markDelayed(orderId);
+  }
+
+  // ------------------------------------------------------------------ saga steps (queue jobs)
+
+  /** Runs one step the saga owes another context; throws to be retried while it cannot. */
+  async runStep(step: SagaStep, orderId: string): Promise<void> {
+    const order = await this.orders.find(orderId);
+    if (!order || order.sagaSteps.includes(step)) return;
+    if (step === 'ReleaseStock') {
+      const reservation = await this.stock.release(orderId);
+      // An order stock never held (rejected, or abandoned before) gets no note.
+      const note = reservation.lines.length > 0 && reservation.status === 'RELEASED' ? 'stock released' : null;
+      await this.orders.markStepDone(orderId, step, note ? { status: noteStatus(order), at: new Date(), reason: note } : null);
+    } else if (step === 'RefundPayment') {
+      const payment = await this.payments.refund(orderId);
+      await this.orders.updateReadModel(orderId, { paymentStatus: payment.status });
+      const note = payment.status === 'REFUNDED' ? 'payment refunded' : payment.status === 'VOIDED' ? 'payment voided' : null;
+      await this.orders.markStepDone(orderId, step, note ? { status: noteStatus(order), at: new Date(), reason: note } : null);
+    } else {
+      await this.stock.commit(orderId);
+      await this.orders.markStepDone(orderId, step, null);
+    }
+  }
+
+  // ------------------------------------------------------------------
+
+  private async apply(orderId: string, from: Parameters<OrderStore['change']>[1], change: OrderChange): Promise<OrderRecord> {
+    const changed = await this.orders.change(orderId, from, change);
+    if (changed) await this.relay.flushSoon(orderId);
+    const current = changed ?? (await this.orders.find(orderId));
+    if (!current) throw OrderErrors.orderNotFound(orderId);
+    return current;
+  }
+}
+
+/** Compensation notes go into the history under the status the order ended in. */
+const noteStatus = (order: OrderRecord): OrderStatus => (isPublic(order.status) ? order.status : 'CANCELLED');

@@ -1,0 +1,13 @@
+import { requireService } from '../../../../lib/auth.js';
+import { parseObjectId } from '../../../../lib/ids.js';
+import type { MutationResolvers } from '../generated/graphql.js';
+
+export const Mutation: MutationResolvers = {
+  placeOrder: (_, { input }, { saga, viewer, requestId }) => saga.place(viewer, input, requestId),
+  cancelOrder: (_, { id, reason }, { saga, viewer }) => saga.cancel(viewer, id, reason),
+  rejectOrder: (_, { orderId, reason }, { saga, viewer }) => saga.reject(viewer, orderId, reason),
+  recordDeliveryProgress: (_, { orderId, status }, { saga, viewer }) => {
+    requireService(viewer);
+    return saga.recordDeliveryProgress(parseObjectId(orderId, 'orderId').toHexString(), status);
+  },
+};

@@ -1,0 +1,44 @@
+import type { CommonConfig, EnvReader } from '../../../lib/config.js';
+
+/** The order context's settings, shared by its subgraph process and its workers. */
+export interface OrderSettings {
+  stockUrl: string;
+  paymentUrl: string;
+  /** How long one call to stock or payment may take before the breaker counts it as failed. */
+  serviceTimeoutMs: number;
+  /**
+   * Placements that may call stock and payment at once. More wait their turn here, so a burst
+   * of orders queues in this process instead of timing out downstream and opening the breakers.
+   */
+  placementConcurrency: number;
+  /** How long a PAYMENT_PENDING order holds its stock before it is cancelled. */
+  paymentHoldMs: number;
+  /** First retry of a pending payment; later ones back off up to `sagaRetryMaxMs`. */
+  paymentRetryDelayMs: number;
+  sagaRetryMaxMs: number;
+  /** From confirmation to when the customer may expect the order. */
+  promiseSeconds: { pickup: number; delivery: number };
+  outboxSweepMs: number;
+  notifications: { channel: 'log' } | { channel: 'webhook'; url: string };
+}
+
+export function readOrderSettings(reader: EnvReader, _common: CommonConfig): OrderSettings {
+  const channel = reader.oneOf('NOTIFICATION_CHANNEL', ['log', 'webhook'] as const, 'log');
+  const webhookUrl = reader.string('NOTIFICATION_WEBHOOK_URL');
+  if (channel === 'webhook') reader.require(Boolean(webhookUrl), 'NOTIFICATION_WEBHOOK_URL must be set when NOTIFICATION_CHANNEL is webhook');
+  return {
+    stockUrl: reader.url('STOCK_URL', 'http://localhost:4001/graphql', ['http:', 'https:']),
+    paymentUrl: reader.url('PAYMENT_URL', 'http://localhost:4003/graphql', ['http:', 'https:']),
+    serviceTimeoutMs: reader.int('SERVICE_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
+    placementConcurrency: reader.int('PLACEMENT_CONCURRENCY', 8, { min: 1, max: 1_000 }),
+    paymentHoldMs: reader.int('PAYMENT_HOLD_MS', 15 * 60_000, { min: 1_000, max: 24 * 3_600_000 }),
+    paymentRetryDelayMs: reader.int('PAYMENT_RETRY_DELAY_MS', 2_000, { min: 50, max: 600_000 }),
+    sagaRetryMaxMs: reader.int('SAGA_RETRY_MAX_MS', 60_000, { min: 100, max: 3_600_000 }),
+    promiseSeconds: {
+      pickup: reader.int('PICKUP_PROMISE_SECONDS', 30 * 60, { min: 1, max: 24 * 3600 }),
+      delivery: reader.int('DELIVERY_PROMISE_SECONDS', 60 * 60, { min: 1, max: 24 * 3600 }),
+    },
+    outboxSweepMs: reader.int('OUTBOX_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
+    notifications: channel === 'webhook' && webhookUrl ? { channel, url: webhookUrl } : { channel: 'log' },
+  };
+}

@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { serviceTokenSource } from '../../../lib/auth.js';
+import type { CommonConfig } from '../../../lib/config.js';
+import type { Logger } from '../../../lib/logger.js';
+import { EventPublisher, OutboxRelay } from '../../../lib/outbox.js';
+import { ServiceClient } from '../../../lib/service-client.js';
+import { OrderQueries } from './application/order-queries.js';
+import { OrderSaga } from './application/order-saga.js';
+import { PaymentClient } from './clients/payment.client.js';
+import { StockClient } from './clients/stock.client.js';
+import type { OrderSettings } from './settings.js';
+import { NotificationStore } from './store/notification.store.js';
+import { OrderStore } from './store/order.store.js';
+
+export interface OrderContextParts {
+  orders: OrderStore;
+  notifications: NotificationStore;
+  relay: OutboxRelay;
+  saga: OrderSaga;
+  queries: OrderQueries;
+  close(): Promise<void>;
+}
+
+/** The order context's parts on its own database; the subgraph and the workers build it alike. */
+export async function buildOrderContext(deps: {
+  config: CommonConfig;
+  settings: OrderSettings;
+  db: Connection;
+  redis: Redis;
+  publisher?: EventPublisher;
+  log: Logger;
+}): Promise<OrderContextParts> {
+  const { config, settings, db, redis, log } = deps;
+  const orders = new OrderStore(db);
+  const notifications = new NotificationStore(db);
+  await Promise.all([orders.init(), notifications.init()]);
+
+  const ownsPublisher = !deps.publisher;
+  const publisher = deps.publisher ?? new EventPublisher(redis, config.redisPrefix);
+  const relay = new OutboxRelay(orders.collection, publisher, log);
+  const token = serviceTokenSource(config.auth, 'order');
+  const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.serviceTimeoutMs });
+  const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.serviceTimeoutMs });
+  const saga = new OrderSaga(orders, new StockClient(stockClient), new PaymentClient(paymentClient), relay, settings, log);
+
+  return {
+    orders,
+    notifications,
+    relay,
+    saga,
+    queries: new OrderQueries(orders, notifications),
+    async close() {
+      stockClient.shutdown();
+      paymentClient.shutdown();
+      if (ownsPublisher) await publisher.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The order context's handlers in the workers process: what other contexts tell it, the saga's
+ * retried steps, customer notifications, and the sweeps that publish left-over outbox events and
+ * abandon placements a dead process left half-done.
+ */
+import { Queues } from '../../../lib/events.js';
+import { startEventWorker } from '../../../lib/queue-worker.js';
+import { defineContextWorkers } from '../../../lib/worker-host.js';
+import { notificationsHandler } from './handlers/notifications.handler.js';
+import { orderEventsHandler } from './handlers/order-events.handler.js';
+import { sagaHandler } from './handlers/saga.handler.js';
+import { LogChannel, WebhookChannel } from './notifications/channel.js';
+import { Notifier } from './notifications/notifier.js';
+import { readOrderSettings } from './settings.js';
+import { buildOrderContext } from './wiring.js';
+
+/** A placement still PLACED after this long lost its process. */
+const STUCK_PLACEMENT_MS = 2 * 60_000;
+
+export const orderWorkers = defineContextWorkers({
+  name: 'order',
+  settings: readOrderSettings,
+  async start({ config, settings, db, redis, publisher, workers, log, shutdown }) {
+    const context = await buildOrderContext({ config, settings, db, redis, publisher, log });
+    shutdown.add('order context', () => context.close());
+    const channel = settings.notifications.channel === 'webhook' ? new WebhookChannel(settings.notifications.url) : new LogChannel(log);
+    const notifier = new Notifier(context.notifications, channel);
+
+    // One at a time, so reports about one order are applied in the order they were sent.
+    startEventWorker(Queues.orderEvents, orderEventsHandler(context.saga, context.orders, notifier), workers, { concurrency: 1 });
+    startEventWorker(Queues.orderSaga, sagaHandler(context.saga), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
+    startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: 4 });
+
+    context.relay.start(settings.outboxSweepMs);
+    shutdown.add('order outbox sweep', () => context.relay.stop());
+    const stuck = setInterval(() => {
+      context.saga.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
+    }, 30_000);
+    shutdown.add('stuck placement sweep', () => clearInterval(stuck));
+  },
+});

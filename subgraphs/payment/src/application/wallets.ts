@@ -1,0 +1,21 @@
+import { checkDeposit } from '../domain/wallet.js';
+import type { WalletStore } from '../store/wallet.store.js';
+
+/** A wallet as the API shows it. */
+export interface WalletView {
+  customerId: string;
+  balance: number;
+}
+
+/** What customers do with their own prepaid points. */
+export class Wallets {
+  constructor(private readonly wallets: WalletStore) {}
+
+  async of(customerId: string): Promise<WalletView> {
+    return { customerId, balance: await this.wallets.balanceOf(customerId) };
+  }
+
+  async deposit(customerId: string, amount: number): Promise<WalletView> {
+    return { customerId, balance: await this.wallets.deposit(customerId, checkDeposit(amount)) };
+  }
+}

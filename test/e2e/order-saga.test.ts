@@ -1,0 +1,333 @@
+/**
+ * Orders end to end through the gateway, every service a real process: the happy paths, every
+ * way an order can fail or end early, outages of payment and of the workers, and concurrency.
+ * After each test the books must balance (money, stock, no overdue holds).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Ledger } from '../support/books.js';
+import { ORDER_FIELDS, OrderDriver, errorCode, notes, path, type OrderView } from '../support/orders.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { eventually } from '../support/wait.js';
+
+const FEDERATED = `${ORDER_FIELDS} payment { status amount method } delivery { status delayed baker { name } }`;
+
+let stack: Stack;
+let ledger: Ledger;
+let orders: OrderDriver;
+let alice: string;
+let bob: string;
+
+before(async () => {
+  stack = await startStack({
+    env: {
+      PAYMENT_RETRY_DELAY_MS: '200',
+      SAGA_RETRY_MAX_MS: '500',
+      WORKER_LOCK_MS: '2000',
+      OUTBOX_SWEEP_MS: '500',
+      // A burst of 200 orders takes ~11 s on two cores and FerretDB; the test is about who gets
+      // the stock, not about latency (that is `npm run bench`).
+      SUBGRAPH_TIMEOUT_MS: '60000',
+    },
+  });
+  ledger = await Ledger.open(stack);
+  orders = new OrderDriver(stack);
+  alice = await stack.customerToken(`alice-${randomUUID().slice(0, 6)}`);
+  bob = await stack.customerToken(`bob-${randomUUID().slice(0, 6)}`);
+});
+afterEach(() => ledger.assertBalanced());
+after(async () => {
+  await ledger?.close();
+  await stack?.stop();
+});
+
+async function advance(order: OrderView, ...operations: string[]): Promise<OrderView> {
+  let current = order;
+  for (const operation of operations) {
+    const response = await orders.staff(operation, order.id);
+    assert.equal(response.errors, undefined, `${operation}: ${JSON.stringify(response.errors)}`);
+    current = (await orders.order(alice, order.id, FEDERATED)) as OrderView;
+  }
+  return current;
+}
+
+describe('the happy paths', () => {
+  test('pickup paid by card: confirmed, assigned, baked, ready, completed, each recorded in order', async () => {
+    const productId = await orders.product(10, 3_500);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
+    assert.equal(placed.status, 'CONFIRMED');
+    assert.equal(placed.total, 7_000);
+    assert.equal(placed.paymentStatus, 'AUTHORIZED');
+    assert.ok(placed.promisedBy, 'a promise time');
+    assert.equal(placed.cancellable, true);
+
+    const assigned = await orders.until(alice, placed.id, (o) => o.status === 'ASSIGNED', 'to be assigned', FEDERATED);
+    assert.ok(assigned.delivery?.baker?.name, 'Order.delivery names the baker');
+    assert.equal(assigned.bakerName, assigned.delivery?.baker?.name);
+    assert.deepEqual(assigned.payment, { status: 'AUTHORIZED', amount: 7_000, method: 'CARD' });
+
+    const baking = await advance(assigned, 'startBaking');
+    assert.equal(baking.status, 'BAKING');
+    assert.equal(baking.cancellable, false);
+    const done = await advance(baking, 'markReady', 'completeOrder');
+    assert.equal(done.status, 'COMPLETED');
+    assert.equal(done.delivery?.status, 'COMPLETED');
+    assert.deepEqual(path(done), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'COMPLETED']);
+    assert.equal(await orders.available(productId), 8);
+  });
+
+  test('delivery paid from the wallet: dispatched, then completed; the wallet pays once', async () => {
+    const productId = await orders.product(10, 4_000);
+    await orders.deposit(alice, 20_000);
+    const placed = await orders.placed(alice, {
+      lines: [{ productId, quantity: 3 }],
+      fulfilment: 'DELIVERY',
+      deliveryAddress: '12 Bakery-ro, Seoul',
+      paymentMethod: 'WALLET',
+      paymentToken: null,
+    });
+    assert.equal(placed.status, 'CONFIRMED');
+    const { data } = await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token: alice });
+    assert.equal(data?.myWallet.balance, 8_000);
+
+    await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    const done = await advance(placed, 'startBaking', 'markReady', 'dispatchOrder', 'completeOrder');
+    assert.deepEqual(path(done), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED']);
+    assert.equal(done.payment?.method, 'WALLET');
+  });
+
+  test('every status the customer saw became one notification', async () => {
+    const productId = await orders.product(5);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+    await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    await advance(placed, 'startBaking');
+    const kinds = await eventually(async () => {
+      const { data } = await stack.graphql<{ myNotifications: Array<{ orderId: string; kind: string; channel: string; sentAt: string | null }> }>(
+        '{ myNotifications(first: 100) { orderId kind channel sentAt } }',
+        { token: alice },
+      );
+      const mine = (data?.myNotifications ?? []).filter((n) => n.orderId === placed.id);
+      return mine.length === 3 && mine.every((n) => n.sentAt && n.channel === 'log') ? mine.map((n) => n.kind).sort() : null;
+    }, { what: 'three notifications' });
+    assert.deepEqual(kinds, ['ASSIGNED', 'BAKING', 'CONFIRMED']);
+  });
+});
+
+describe('orders that cannot be taken', () => {
+  test('out of stock: REJECTED with OUT_OF_STOCK, nothing held', async () => {
+    const productId = await orders.product(2);
+    const order = await orders.placed(alice, { lines: [{ productId, quantity: 3 }] });
+    assert.equal(order.status, 'REJECTED');
+    assert.equal(order.rejectionReason, 'OUT_OF_STOCK');
+    assert.equal(await orders.available(productId), 2);
+  });
+
+  test('declined card: REJECTED with PAYMENT_DECLINED, the stock goes back', async () => {
+    const productId = await orders.product(4);
+    const order = await orders.placed(alice, { lines: [{ productId, quantity: 2 }], paymentToken: 'tok_chargeDeclined' });
+    assert.equal(order.status, 'REJECTED');
+    assert.equal(order.rejectionReason, 'PAYMENT_DECLINED');
+    await eventually(async () => (await orders.available(productId)) === 4, { what: 'stock released' });
+  });
+
+  test('too little in the wallet: REJECTED with INSUFFICIENT_FUNDS', async () => {
+    const productId = await orders.product(4, 9_000);
+    const order = await orders.placed(bob, { lines: [{ productId, quantity: 1 }], paymentMethod: 'WALLET', paymentToken: null });
+    assert.equal(order.status, 'REJECTED');
+    assert.equal(order.rejectionReason, 'INSUFFICIENT_FUNDS');
+    await eventually(async () => (await orders.available(productId)) === 4, { what: 'stock released' });
+  });
+
+  test('bad input names the field and creates nothing', async () => {
+    const productId = await orders.product(4);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ lines: [] }, 'input.lines'],
+      [{ lines: [{ productId, quantity: 0 }] }, 'input.lines[0].quantity'],
+      [{ lines: [{ productId, quantity: 51 }] }, 'input.lines[0].quantity'],
+      [{ lines: [{ productId: 'nope', quantity: 1 }] }, 'input.lines[0].productId'],
+      [{ lines: [{ productId, quantity: 1 }, { productId: '0123456789abcdef01234567', quantity: 1 }] }, 'input.lines[1].productId'],
+      [{ lines: [{ productId, quantity: 1 }], fulfilment: 'DELIVERY' }, 'input.deliveryAddress'],
+      [{ lines: [{ productId, quantity: 1 }], paymentToken: null }, 'input.paymentToken'],
+      [{ lines: [{ productId, quantity: 1 }], idempotencyKey: '' }, 'input.idempotencyKey'],
+    ];
+    const before = await ledger.db('order').collection('orders').countDocuments();
+    for (const [input, field] of cases) {
+      const response = await orders.place(alice, input);
+      assert.deepEqual(response.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field }, JSON.stringify(input));
+    }
+    assert.equal(await ledger.db('order').collection('orders').countDocuments(), before);
+    assert.equal(await orders.available(productId), 4);
+    assert.equal(errorCode(await orders.place(stack.staffToken, { lines: [{ productId, quantity: 1 }] })), 'FORBIDDEN');
+  });
+});
+
+describe('idempotency and concurrency', () => {
+  test('ten parallel placeOrder calls with one key: one order, one payment', async () => {
+    const productId = await orders.product(20, 2_000);
+    await orders.deposit(bob, 2_000);
+    const idempotencyKey = randomUUID();
+    const input = { lines: [{ productId, quantity: 1 }], paymentMethod: 'WALLET', paymentToken: null, idempotencyKey };
+    const results = await Promise.all(Array.from({ length: 10 }, () => orders.place(bob, input)));
+    const ids = new Set(results.map((result) => result.data?.placeOrder.id));
+    assert.equal(ids.size, 1, JSON.stringify(results.map((r) => r.errors ?? r.data?.placeOrder.status)));
+    const [orderId] = [...ids];
+    assert.equal(await ledger.db('payment').collection('payments').countDocuments({ orderId }), 1);
+    const { data } = await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token: bob });
+    assert.equal(data?.myWallet.balance, 0, 'charged once');
+    assert.equal(await orders.available(productId), 19);
+  });
+
+  test('200 parallel orders for 20 units: exactly 20 taken, the rest OUT_OF_STOCK, stock 0', async () => {
+    const productId = await orders.product(20, 1_000);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status rejectionReason')),
+    );
+    const outcomes = results.map((result) => result.data?.placeOrder);
+    assert.equal(outcomes.filter((o) => o && o.status !== 'REJECTED').length, 20, JSON.stringify(results.find((r) => r.errors)?.errors));
+    assert.equal(outcomes.filter((o) => o?.status === 'REJECTED' && o.rejectionReason === 'OUT_OF_STOCK').length, 180);
+    assert.equal(await orders.available(productId), 0);
+  });
+});
+
+describe('ending early', () => {
+  test('the customer cancels: stock released, payment refunded, both recorded in the history', async () => {
+    const productId = await orders.product(6, 1_500);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
+    await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    const cancelled = await orders.cancel(alice, placed.id, 'changed my mind');
+    assert.equal(cancelled.errors, undefined);
+    assert.equal(cancelled.data?.cancelOrder.status, 'CANCELLED');
+    const settled = await orders.until(alice, placed.id, (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'), 'to be compensated', FEDERATED);
+    assert.equal(settled.payment?.status, 'REFUNDED');
+    assert.equal(settled.paymentStatus, 'REFUNDED');
+    assert.equal(await orders.available(productId), 6);
+    await eventually(async () => (await orders.order(alice, placed.id, FEDERATED))?.delivery?.status === 'CANCELLED', { what: 'the assignment removed' });
+    const again = await orders.cancel(alice, placed.id);
+    assert.equal(again.data?.cancelOrder.status, 'CANCELLED', 'cancelling twice is harmless');
+  });
+
+  test('cancelling is refused once baking has started', async () => {
+    const productId = await orders.product(3);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+    await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    await advance(placed, 'startBaking');
+    const refused = await orders.cancel(alice, placed.id);
+    assert.equal(errorCode(refused), 'INVALID_TRANSITION');
+    assert.equal((await orders.order(alice, placed.id))?.status, 'BAKING');
+    // Staff finish it so the books close.
+    await advance(placed, 'markReady', 'completeOrder');
+  });
+
+  test('staff reject a baking order with the same compensations', async () => {
+    const productId = await orders.product(3, 2_500);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+    await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    await advance(placed, 'startBaking');
+    const rejected = await stack.graphql<{ rejectOrder: OrderView }>('mutation($id: ID!) { rejectOrder(orderId: $id, reason: "oven broke") { status rejectionReason } }', {
+      token: stack.staffToken,
+      variables: { id: placed.id },
+    });
+    assert.deepEqual(rejected.data?.rejectOrder, { status: 'REJECTED', rejectionReason: 'STORE_REJECTED' });
+    await orders.until(alice, placed.id, (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'), 'to be compensated');
+    assert.equal(await orders.available(productId), 3);
+    assert.equal(errorCode(await orders.staff('markReady', placed.id)), 'INVALID_TRANSITION');
+  });
+
+  test('a customer never sees or cancels another customer\'s order', async () => {
+    const productId = await orders.product(2);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+    assert.equal(await orders.order(bob, placed.id), null);
+    assert.equal(errorCode(await orders.cancel(bob, placed.id)), 'NOT_FOUND');
+    const { data } = await stack.graphql<{ myOrders: { nodes: Array<{ id: string }> } }>('{ myOrders(first: 100) { nodes { id } } }', { token: bob });
+    assert.equal(data?.myOrders.nodes.some((o) => o.id === placed.id), false);
+    await orders.cancel(alice, placed.id);
+  });
+
+  test('staff transitions out of order are INVALID_TRANSITION; pickups are not dispatched', async () => {
+    const productId = await orders.product(2);
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+    await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    assert.equal(errorCode(await orders.staff('markReady', placed.id)), 'INVALID_TRANSITION');
+    await advance(placed, 'startBaking', 'markReady');
+    assert.equal(errorCode(await orders.staff('dispatchOrder', placed.id)), 'INVALID_TRANSITION');
+    const customerTry = await stack.graphql('mutation($id: ID!) { completeOrder(orderId: $id) { id } }', { token: alice, variables: { id: placed.id } });
+    assert.equal(errorCode(customerTry), 'FORBIDDEN');
+    await advance(placed, 'completeOrder');
+  });
+});
+
+describe('outages', () => {
+  test('payment down: PAYMENT_PENDING with stock held, then CONFIRMED once it returns', async () => {
+    const productId = await orders.product(5, 3_000);
+    await stack.services.stopOne('payment');
+    let orderId = '';
+    try {
+      const pending = await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
+      orderId = pending.id;
+      assert.equal(pending.status, 'PAYMENT_PENDING');
+      assert.ok(pending.holdDeadline);
+      assert.equal(await orders.available(productId), 3, 'stock stays held');
+      // The customer's page still answers without the payment subgraph, with an error for its fields.
+      const page = await stack.graphql<{ myOrders: { nodes: Array<{ id: string; status: string; payment: unknown }> } }>(
+        '{ myOrders(first: 5) { nodes { id status paymentStatus payment { status } } } }',
+        { token: alice },
+      );
+      assert.ok(page.data?.myOrders.nodes.some((o) => o.id === pending.id && o.status === 'PAYMENT_PENDING'));
+      assert.ok(page.errors?.length, 'an error for the payment fields');
+    } finally {
+      await stack.services.startOne('payment');
+    }
+    const confirmed = await orders.until(alice, orderId, (o) => o.status === 'CONFIRMED' || o.status === 'ASSIGNED', 'to be confirmed');
+    assert.deepEqual(path(confirmed).slice(0, 2), ['PAYMENT_PENDING', 'CONFIRMED']);
+  });
+
+  test('a payment slower than the timeout: PAYMENT_PENDING, then CONFIRMED, charged once', async () => {
+    const productId = await orders.product(3, 1_200);
+    const pending = await orders.placed(alice, { lines: [{ productId, quantity: 1 }], paymentToken: 'tok_timeout' });
+    assert.equal(pending.status, 'PAYMENT_PENDING');
+    await orders.until(alice, pending.id, (o) => o.status === 'CONFIRMED' || o.status === 'ASSIGNED', 'to be confirmed');
+    assert.equal(await ledger.db('payment').collection('payments').countDocuments({ orderId: pending.id }), 1);
+  });
+
+  test('workers down: orders are still CONFIRMED, and ASSIGNED once the workers return', async () => {
+    const productId = await orders.product(3);
+    await stack.services.stopOne('workers');
+    let orderId: string;
+    try {
+      const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+      orderId = placed.id;
+      assert.equal(placed.status, 'CONFIRMED');
+    } finally {
+      await stack.services.startOne('workers');
+    }
+    await orders.untilStatus(alice, orderId, 'ASSIGNED');
+  });
+
+  test('a worker killed in the middle of an assignment: retried, assigned once', async () => {
+    const productId = await orders.product(3);
+    await stack.services.stopOne('workers');
+    await stack.services.startOne('workers', { TEST_HANG_AFTER_HANDLER: 'delivery-events' });
+    const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+    const redis = new Redis(process.env.REDIS_URL ?? '');
+    const queue = new Queue('delivery-events', { connection: redis, prefix: stack.redisPrefix });
+    try {
+      const jobId = await eventually(() => redis.get(`${stack.redisPrefix}:test:hung:delivery-events`), { what: 'the assignment to be done but not acknowledged' });
+      assert.equal(await queue.getJobState(jobId), 'active');
+      await stack.services.stopOne('workers', 'SIGKILL');
+      await stack.services.startOne('workers');
+      // The lock of the dead worker runs out; the job is taken up again and finishes.
+      await eventually(async () => (await queue.getJobState(jobId)) === 'completed', { what: 'the killed job to be retried to completion', timeoutMs: 30_000 });
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    const assigned = await orders.untilStatus(alice, placed.id, 'ASSIGNED');
+    // The retried job must have found the assignment and made no second one.
+    await eventually(async () => (await ledger.db('delivery').collection('deliveries').countDocuments({ orderId: placed.id })) === 1, { what: 'one delivery' });
+    assert.deepEqual(path(assigned), ['CONFIRMED', 'ASSIGNED']);
+    await orders.cancel(alice, placed.id);
+  });
+});
