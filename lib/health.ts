@@ -6,10 +6,11 @@ export type ReadinessCheck = () => Promise<void>;
  * `/health/live` says the process runs; `/health/ready` says it can serve, by checking each
  * dependency (database, Redis) with a short timeout.
  */
-export function healthRouter(checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): Router {
+export function healthRouter(checks: Record<string, ReadinessCheck>, options: { timeoutMs?: number; details?: () => Record<string, unknown> } = {}): Router {
+  const timeoutMs = options.timeoutMs ?? 2_000;
   const router = Router();
   router.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', ...options.details?.() });
   });
   router.get('/health/ready', async (_req, res) => {
     const results = await Promise.all(

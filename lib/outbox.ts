@@ -8,7 +8,8 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Types, type mongo } from 'mongoose';
 import { isObjectIdString } from './ids.js';
-import { Queues, ROUTES, type EventJob, type OutboxEvent, type QueueName } from './events.js';
+import { Queues, ROUTES, type EventJob, type EventType, type OutboxEvent, type QueueName } from './events.js';
+import { LiveChannels, publishNotice } from './live.js';
 import type { Logger } from './logger.js';
 
 /** Jobs keep their id long enough to drop repeats; failed ones stay for inspection. */
@@ -28,6 +29,8 @@ const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   // Assignment waits for an active baker however long that takes.
   [Queues.deliveryEvents]: { attempts: 100_000, backoff: { type: 'capped', delay: 1_000 } },
 };
+
+const isEvent = <T extends EventType>(event: OutboxEvent, type: T): event is OutboxEvent<T> => event.type === type;
 
 export class EventPublisher {
   private readonly queues = new Map<QueueName, Queue<EventJob>>();
@@ -51,6 +54,11 @@ export class EventPublisher {
   }
 
   async publish(event: OutboxEvent): Promise<void> {
+    // The live notice first: a consumer's reaction (say, an assignment) must not overtake it.
+    if (isEvent(event, 'OrderStatusChanged')) {
+      const { orderId, customerId, status, at } = event.payload;
+      await publishNotice(this.connection, this.prefix, LiveChannels.orderStatus, { orderId, customerId, status, at });
+    }
     const delay = event.notBefore ? Math.max(0, new Date(event.notBefore).getTime() - Date.now()) : 0;
     const job: EventJob = { eventId: event.id, type: event.type, payload: event.payload };
     await Promise.all(ROUTES[event.type].map((name) => this.queue(name).add(event.type, job, { jobId: event.id, delay })));

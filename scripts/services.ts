@@ -99,6 +99,28 @@ export class Services {
     await this.waitReady(name, running);
   }
 
+  /**
+   * Another instance of a stateless service on its own port (say, a second gateway), as one more
+   * replica behind a load balancer would run. Returns its URL and how to stop it.
+   */
+  async startReplica(name: ServiceName, port: number): Promise<{ url: (path?: string) => string; stop: () => Promise<void> }> {
+    const spec = SERVICES[name];
+    const env = { ...this.env, ...(spec.portVariable ? { [spec.portVariable]: String(port) } : {}) };
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const running: Running = { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+    this.pipeOutput(name, running, `${name}-${port}`);
+    const url = (path = '/graphql') => `http://127.0.0.1:${port}${path}`;
+    await this.waitReady(name, running, url('/health/ready'));
+    return {
+      url,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await running.exited;
+        running.log?.end();
+      },
+    };
+  }
+
   /** SIGTERM, then SIGKILL if the process has not exited in time. */
   async stopOne(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const running = this.running.get(name);
@@ -119,10 +141,10 @@ export class Services {
     return this.running.has(name);
   }
 
-  private pipeOutput(name: ServiceName, running: Running): void {
+  private pipeOutput(name: ServiceName, running: Running, file: string = name): void {
     const { output } = this.options;
     if (output.kind === 'files') {
-      running.log = createWriteStream(`${output.dir}/${name}.log`, { flags: 'a' });
+      running.log = createWriteStream(`${output.dir}/${file}.log`, { flags: 'a' });
       running.child.stdout?.pipe(running.log, { end: false });
       running.child.stderr?.pipe(running.log, { end: false });
       return;
@@ -139,9 +161,8 @@ export class Services {
     }
   }
 
-  private async waitReady(name: ServiceName, running: Running): Promise<void> {
+  private async waitReady(name: ServiceName, running: Running, url = this.url(name, '/health/ready')): Promise<void> {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
-    const url = this.url(name, '/health/ready');
     let exitCode: number | null | undefined;
     void running.exited.then((code) => (exitCode = code));
     while (Date.now() < deadline) {

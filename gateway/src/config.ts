@@ -16,6 +16,8 @@ export interface GatewayConfig extends CommonConfig {
   playground: boolean;
   /** How long a subgraph may take to answer one fetch. */
   subgraphTimeoutMs: number;
+  /** Subscription sockets are pinged this often, and dropped when a ping goes unanswered as long. */
+  keepAliveMs: number;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -37,6 +39,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     introspection: reader.bool('GRAPHQL_INTROSPECTION', !production),
     playground: reader.bool('PLAYGROUND', !production),
     subgraphTimeoutMs: reader.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    keepAliveMs: reader.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
   };
   reader.done();
   return config;

@@ -8,7 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { createTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
@@ -18,6 +18,8 @@ import type { GatewayConfig } from './config.js';
 import { queryLimitRules } from './limits.js';
 import { playgroundRouter } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
+import { LiveFeed } from './subscriptions/live-feed.js';
+import { SubscriptionServer } from './subscriptions/subscription-server.js';
 
 /** What the gateway knows of a request; forwarded to every subgraph fetch. */
 export interface GatewayContext {
@@ -30,6 +32,7 @@ export interface GatewayContext {
 export interface RunningGateway {
   url: string;
   httpServer: http.Server;
+  subscriptions: SubscriptionServer;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       }),
     logger: log.child({ component: 'apollo-gateway' }),
   });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => (apiSchema = loaded));
 
   const app = express();
   const httpServer = http.createServer(app);
@@ -72,8 +77,28 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
   await apollo.start();
 
+  // Subscriptions: graphql-ws on the same path and port, fed by the live notices in Redis.
+  const feed = new LiveFeed(config.redisUrl, config.redisPrefix, log.child({ component: 'live-feed' }));
+  await feed.start();
+  const subscriptions = new SubscriptionServer({
+    httpServer,
+    path: '/graphql',
+    apollo,
+    schema: () => apiSchema,
+    verifier,
+    limits: config.limits,
+    feed,
+    log: log.child({ component: 'subscriptions' }),
+    keepAliveMs: config.keepAliveMs,
+  });
+
   app.disable('x-powered-by');
-  app.use(healthRouter(subgraphChecks(config)));
+  app.use(
+    healthRouter(
+      { ...subgraphChecks(config), 'live feed': () => feed.check() },
+      { details: () => ({ subscriptions: subscriptions.openSubscriptions }) },
+    ),
+  );
   if (config.playground) {
     app.use(playgroundRouter({ endpoint: '/graphql', defaultHeaders: await demoHeaders(config, log) }));
   }
@@ -95,7 +120,17 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host}:${port}/graphql`;
-  return { url, httpServer, close: () => apollo.stop() };
+  return {
+    url,
+    httpServer,
+    subscriptions,
+    async close() {
+      // Sockets first (after their in-flight messages), then the feed, then HTTP.
+      await subscriptions.close();
+      await feed.close();
+      await apollo.stop();
+    },
+  };
 }
 
 /** The gateway is ready when every subgraph says it is alive. */
@@ -129,7 +164,9 @@ function requestLogging(): ApolloServerPlugin<GatewayContext> {
       const started = performance.now();
       return {
         async willSendResponse({ operationName, errors }) {
-          contextValue.log.info(
+          // Subscription messages resolve through here too, one per subscriber and change.
+          const level = operationName === 'BakeryLive' ? 'debug' : 'info';
+          contextValue.log[level](
             { operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
             'graphql request',
           );

@@ -1,6 +1,7 @@
 import { runSubgraph } from '../../../lib/subgraph-main.js';
 import { Catalogue } from './application/catalogue.js';
 import { Reservations } from './application/reservations.js';
+import { StockNotices } from './application/stock-notices.js';
 import type { StockContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
 import { seedCatalogue } from './seed.js';
@@ -11,14 +12,15 @@ runSubgraph<StockContext>({
   name: 'stock',
   defaultPort: 4001,
   schema: new URL('../schema.graphql', import.meta.url),
-  async build({ config, db, log }) {
+  async build({ config, db, redis, log }) {
     const products = new ProductStore(db);
     const reservationStore = new ReservationStore(db);
     await Promise.all([products.init(), reservationStore.init()]);
     if (config.seedDemoData) await seedCatalogue(products, log);
 
-    const catalogue = new Catalogue(products);
-    const reservations = new Reservations(products, reservationStore, log);
+    const notices = new StockNotices(products, redis, config.redisPrefix, log);
+    const catalogue = new Catalogue(products, notices);
+    const reservations = new Reservations(products, reservationStore, notices, log);
     return { resolvers, context: (base) => ({ ...base, catalogue, reservations }) };
   },
 });

@@ -100,11 +100,12 @@ export class OrderSaga {
       throw error;
     }
     if (reservation.status !== 'HELD') {
+      const now = new Date();
       return this.apply(order.id, ['PLACED'], {
         status: 'REJECTED',
         set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
-        history: [{ status: 'REJECTED', at: new Date(), reason: 'OUT_OF_STOCK' }],
-        events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null)],
+        history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
+        events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
       });
     }
     // The prices the stock held are the prices of the order.
@@ -138,6 +139,7 @@ export class OrderSaga {
       return this.apply(order.id, [from], {
         status: 'CONFIRMED',
         set: { ...set, paymentStatus: 'AUTHORIZED', paymentToken: null, promisedBy, holdDeadline: null },
+        history: [{ status: 'CONFIRMED', at: now, reason: null }],
         events: [statusChanged(order, 'CONFIRMED', null, promisedBy, now)],
       });
     }
@@ -173,11 +175,12 @@ export class OrderSaga {
     const order = await this.orders.find(orderId);
     if (order?.status !== 'PAYMENT_PENDING') return;
     if (order.holdDeadline && Date.now() >= order.holdDeadline.getTime()) {
+      const now = new Date();
       await this.apply(orderId, ['PAYMENT_PENDING'], {
         status: 'CANCELLED',
         set: { paymentToken: null },
-        history: [{ status: 'CANCELLED', at: new Date(), reason: 'PAYMENT_TIMEOUT' }],
-        events: [statusChanged(order, 'CANCELLED', 'PAYMENT_TIMEOUT', null), ...compensations(orderId)],
+        history: [{ status: 'CANCELLED', at: now, reason: 'PAYMENT_TIMEOUT' }],
+        events: [statusChanged(order, 'CANCELLED', 'PAYMENT_TIMEOUT', null, now), ...compensations(orderId)],
       });
       return;
     }

@@ -232,6 +232,28 @@ export type Role =
   | 'CUSTOMER'
   | 'STAFF';
 
+/**
+ * Served by the gateway over graphql-ws (it resolves each message's selection through the
+ * supergraph); this subgraph only declares it.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * A customer gets own orders only (all of them when orderId is left out); staff get any.
+   * With an orderId the first message is the current state; then one message per status change.
+   */
+  orderStatusChanged: Order;
+};
+
+
+/**
+ * Served by the gateway over graphql-ws (it resolves each message's selection through the
+ * supergraph); this subgraph only declares it.
+ */
+export type SubscriptionOrderStatusChangedArgs = {
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type Viewer = {
   __typename?: 'Viewer';
   id: Scalars['ID']['output'];
@@ -344,6 +366,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<{}>;
   RejectionReason: RejectionReason;
   Role: Role;
+  Subscription: ResolverTypeWrapper<{}>;
   Viewer: ResolverTypeWrapper<Viewer>;
 }>;
 
@@ -365,6 +388,7 @@ export type ResolversParentTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   Product: Product;
   Query: {};
+  Subscription: {};
   Viewer: Viewer;
 }>;
 
@@ -450,6 +474,10 @@ export type QueryResolvers<ContextType = OrderContext, ParentType extends Resolv
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  orderStatusChanged?: SubscriptionResolver<ResolversTypes['Order'], "orderStatusChanged", ParentType, ContextType, Partial<SubscriptionOrderStatusChangedArgs>>;
+}>;
+
 export type ViewerResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
@@ -467,6 +495,7 @@ export type Resolvers<ContextType = OrderContext> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 }>;
 

@@ -94,9 +94,9 @@ export type NewOrder = Pick<
 >;
 
 export interface OrderChange {
-  /** The new status; history gets one entry per status in `history` (or this one). */
   status?: InternalStatus;
   set?: Partial<Omit<OrderDocument, '_id' | 'outbox' | 'history' | 'status'>>;
+  /** Appended to the history; each entry's `at` is the one its OrderStatusChanged event carries. */
   history?: StatusChange[];
   events?: OutboxEvent[];
 }
@@ -157,7 +157,7 @@ export class OrderStore {
    * on: exactly one of any racing changes wins.
    */
   async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<OrderRecord | null> {
-    const history = change.history ?? (change.status && change.status !== 'PLACED' && change.status !== 'ABANDONED' ? [{ status: change.status, at: new Date(), reason: null }] : []);
+    const history = change.history ?? [];
     const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}) } };
     const push: Record<string, unknown> = {};
     if (history.length > 0) push.history = { $each: history };

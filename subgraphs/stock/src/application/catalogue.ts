@@ -9,10 +9,14 @@ import {
 } from '../domain/product.js';
 import { StockErrors } from '../errors.js';
 import type { ProductRecord, ProductStore } from '../store/product.store.js';
+import type { StockNotices } from './stock-notices.js';
 
 /** What staff do to the catalogue, and what anyone may read of it. */
 export class Catalogue {
-  constructor(private readonly products: ProductStore) {}
+  constructor(
+    private readonly products: ProductStore,
+    private readonly notices: StockNotices,
+  ) {}
 
   async page(args: { availableOnly?: boolean | null; includeArchived?: boolean | null; first?: number | null; after?: string | null }) {
     const size = pageSize(args.first, 50);
@@ -31,8 +35,10 @@ export class Catalogue {
     return this.products.find(parseObjectId(id, 'id').toHexString());
   }
 
-  create(input: CreateProductInput): Promise<ProductRecord> {
-    return this.products.insert(validateNewProduct(input));
+  async create(input: CreateProductInput): Promise<ProductRecord> {
+    const product = await this.products.insert(validateNewProduct(input));
+    await this.notices.changed([product.id]);
+    return product;
   }
 
   async update(id: string, input: UpdateProductInput): Promise<ProductRecord> {
@@ -44,14 +50,20 @@ export class Catalogue {
 
   async archive(id: string): Promise<ProductRecord> {
     const productId = parseObjectId(id, 'id').toHexString();
-    return (await this.products.archive(productId)) ?? Promise.reject(StockErrors.productNotFound(id));
+    const archived = await this.products.archive(productId);
+    if (!archived) throw StockErrors.productNotFound(id);
+    await this.notices.changed([productId]);
+    return archived;
   }
 
   async restock(id: string, quantity: number): Promise<ProductRecord> {
     const productId = parseObjectId(id, 'id').toHexString();
     checkQuantity(quantity, 'quantity');
     const restocked = await this.products.restock(productId, quantity);
-    if (restocked) return restocked;
+    if (restocked) {
+      await this.notices.changed([productId]);
+      return restocked;
+    }
     // Nothing matched: tell a missing product from an archived one.
     throw (await this.products.find(productId)) ? StockErrors.archived(id) : StockErrors.productNotFound(id);
   }

@@ -3,6 +3,7 @@ import { normalizeLines, type StockLine } from '../domain/reservation.js';
 import { StockErrors } from '../errors.js';
 import type { ProductStore } from '../store/product.store.js';
 import type { ReservationRecord, ReservationStore, ReservedLineRecord } from '../store/reservation.store.js';
+import type { StockNotices } from './stock-notices.js';
 
 /**
  * Holding stock for orders, all lines or none, without transactions: each product is changed by
@@ -14,6 +15,7 @@ export class Reservations {
   constructor(
     private readonly products: ProductStore,
     private readonly reservations: ReservationStore,
+    private readonly notices: StockNotices,
     private readonly log: Logger,
   ) {}
 
@@ -36,7 +38,10 @@ export class Reservations {
       const held = (await this.products.hold(line.productId, orderId, line.quantity)) || (await this.products.isHeldBy(line.productId, orderId));
       if (!held) return this.reject(orderId, reservation.lines, 'OUT_OF_STOCK', line.productId);
     }
-    if (await this.reservations.settle(orderId, ['PENDING'], 'HELD')) return this.current(orderId);
+    if (await this.reservations.settle(orderId, ['PENDING'], 'HELD')) {
+      await this.notices.changed(reservation.lines.map((line) => line.productId));
+      return this.current(orderId);
+    }
     // Someone settled it first: a concurrent repeat of this call, or a release that overtook it.
     return this.giveBackUnlessHeld(orderId);
   }
@@ -72,7 +77,11 @@ export class Reservations {
   private async giveBackUnlessHeld(orderId: string): Promise<ReservationRecord> {
     const current = await this.current(orderId);
     if (current.status === 'RELEASED' || current.status === 'REJECTED') {
-      for (const line of current.lines) await this.products.returnHold(line.productId, orderId, line.quantity);
+      const returned: string[] = [];
+      for (const line of current.lines) {
+        if (await this.products.returnHold(line.productId, orderId, line.quantity)) returned.push(line.productId);
+      }
+      if (returned.length > 0) await this.notices.changed(returned);
     }
     return current;
   }

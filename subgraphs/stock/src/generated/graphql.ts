@@ -166,6 +166,25 @@ export type StockReservation = {
   status: ReservationStatus;
 };
 
+/**
+ * Served by the gateway over graphql-ws (it resolves each message's selection through the
+ * supergraph); this subgraph only declares it.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Stock level changes, e.g. a limited edition selling out. Public. With a productId the first message is the current state. */
+  stockChanged: Product;
+};
+
+
+/**
+ * Served by the gateway over graphql-ws (it resolves each message's selection through the
+ * supergraph); this subgraph only declares it.
+ */
+export type SubscriptionStockChangedArgs = {
+  productId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type UpdateProductInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   limitedEdition?: InputMaybe<Scalars['Boolean']['input']>;
@@ -270,6 +289,7 @@ export type ResolversTypes = ResolversObject<{
   ReservedLine: ResolverTypeWrapper<ReservedLine>;
   StockLineInput: StockLineInput;
   StockReservation: ResolverTypeWrapper<ReservationRecord>;
+  Subscription: ResolverTypeWrapper<{}>;
   UpdateProductInput: UpdateProductInput;
 }>;
 
@@ -288,6 +308,7 @@ export type ResolversParentTypes = ResolversObject<{
   ReservedLine: ReservedLine;
   StockLineInput: StockLineInput;
   StockReservation: ReservationRecord;
+  Subscription: {};
   UpdateProductInput: UpdateProductInput;
 }>;
 
@@ -349,6 +370,10 @@ export type StockReservationResolvers<ContextType = StockContext, ParentType ext
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = StockContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  stockChanged?: SubscriptionResolver<ResolversTypes['Product'], "stockChanged", ParentType, ContextType, Partial<SubscriptionStockChangedArgs>>;
+}>;
+
 export type Resolvers<ContextType = StockContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -357,5 +382,6 @@ export type Resolvers<ContextType = StockContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   ReservedLine?: ReservedLineResolvers<ContextType>;
   StockReservation?: StockReservationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 

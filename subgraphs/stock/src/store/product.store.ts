@@ -122,12 +122,13 @@ export class ProductStore {
     return (await this.model.countDocuments({ _id: productId, holds: orderId })) === 1;
   }
 
-  /** Gives the order's hold back to available; a no-op when the order holds nothing here. */
-  async returnHold(productId: string, orderId: string, quantity: number): Promise<void> {
-    await this.model.updateOne(
+  /** Gives the order's hold back to available; false (a no-op) when the order holds nothing here. */
+  async returnHold(productId: string, orderId: string, quantity: number): Promise<boolean> {
+    const result = await this.model.updateOne(
       { _id: productId, holds: orderId },
       { $inc: { available: quantity, held: -quantity }, $pullAll: { holds: [orderId] } },
     );
+    return result.modifiedCount === 1;
   }
 
   /** The order's hold has left the shop: held becomes sold; a no-op when already done. */

@@ -1,0 +1,285 @@
+/**
+ * Subscriptions at the gateway, over graphql-ws on the same path and port as HTTP. `@apollo/gateway`
+ * cannot execute subscriptions, so this does: each subscription listens to the live feed, and
+ * every notice is resolved into a message by a query through the gateway itself, with the
+ * subscriber's own token, so a message may select fields of any subgraph and shows only what the
+ * subscriber may see. Messages are pinned to the change they report (see live-plan.ts), so a fast
+ * run of changes gives one message each, in order, none skipped and none repeated.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import {
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { hasRole, type TokenVerifier, type Viewer } from '../../../lib/auth.js';
+import { ErrorCode } from '../../../lib/errors.js';
+import { LiveChannels, type OrderStatusNotice, type StockNotice } from '../../../lib/live.js';
+import type { Logger } from '../../../lib/logger.js';
+import type { QueryLimits } from '../config.js';
+import { queryLimitRules } from '../limits.js';
+import type { GatewayContext } from '../server.js';
+import type { LiveFeed } from './live-feed.js';
+import { ENTITY_ID_VARIABLE, HISTORY_KEY, changeIndex, pinOrder, pinProduct, planSubscription, type HistoryEntry, type LivePlan } from './live-plan.js';
+import { LiveStream } from './live-stream.js';
+
+export interface SubscriptionServerOptions {
+  httpServer: http.Server;
+  path: string;
+  apollo: ApolloServer<GatewayContext>;
+  /** The public (API) schema, once the gateway has loaded it. */
+  schema: () => GraphQLSchema | undefined;
+  verifier: TokenVerifier;
+  limits: QueryLimits;
+  feed: LiveFeed;
+  log: Logger;
+  /** Ping every this often; a client that does not answer in as long is dropped. @defaultValue 12000 */
+  keepAliveMs?: number;
+}
+
+interface Session {
+  viewer: Viewer | null;
+  authorization?: string;
+  streams: Set<LiveStream>;
+}
+
+type SocketExtra = Extra & Record<PropertyKey, unknown>;
+type SocketContext = Context<Record<string, unknown> | undefined, SocketExtra>;
+/** What onSubscribe hands to execute/subscribe. */
+type Prepared = { kind: 'live'; stream: LiveStream } | { kind: 'operation'; context: GatewayContext };
+
+const refuse = (code: string, message: string) => [new GraphQLError(message, { extensions: { code } })];
+
+export class SubscriptionServer {
+  private readonly wsServer: WebSocketServer;
+  private readonly sessions = new WeakMap<SocketContext, Session>();
+  private readonly streams = new Set<LiveStream>();
+  private readonly inFlight = new Map<string, Promise<ExecutionResult>>();
+  private readonly disposable: { dispose(): void | Promise<void> };
+  private closing?: Promise<void>;
+
+  constructor(private readonly options: SubscriptionServerOptions) {
+    this.wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+    this.disposable = useServer<Record<string, unknown> | undefined, SocketExtra>(
+      {
+        connectionInitWaitTimeout: 5_000,
+        onConnect: (ctx) => this.connect(ctx),
+        onSubscribe: (ctx, _id, payload) => this.prepare(ctx, payload),
+        subscribe: (args) => (args.contextValue as Prepared & { kind: 'live' }).stream,
+        execute: (args) => this.executeOperation(args),
+        onClose: (ctx) => {
+          for (const stream of this.sessions.get(ctx)?.streams ?? []) void stream.return();
+        },
+      },
+      this.wsServer,
+      options.keepAliveMs ?? 12_000,
+    );
+  }
+
+  get openSubscriptions(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Stops taking connections, lets every subscription send what it has in hand (bounded), then
+   * closes each socket with 1001 Going Away.
+   */
+  close(timeoutMs = 2_000): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.streams].map((stream) => stream.drained(timeoutMs)));
+      await this.disposable.dispose();
+    })();
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- connection_init
+
+  /** A bad or expired token closes the socket with 4403; no token is an anonymous session. */
+  private async connect(ctx: SocketContext): Promise<boolean> {
+    const params = ctx.connectionParams ?? {};
+    const header = params.authorization ?? params.Authorization;
+    const authorization = typeof header === 'string' && header.trim() !== '' ? header : undefined;
+    try {
+      const viewer = await this.options.verifier.viewerFromAuthorization(authorization);
+      this.sessions.set(ctx, { viewer, streams: new Set(), ...(authorization ? { authorization } : {}) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- subscribe
+
+  private async prepare(ctx: SocketContext, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+    const schema = this.options.schema();
+    const session = this.sessions.get(ctx);
+    if (!schema || !session) return refuse(ErrorCode.ServiceUnavailable, 'the gateway is not ready');
+
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, { maxTokens: this.options.limits.maxTokens });
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError('the operation could not be parsed')];
+    }
+    // The same limits as over HTTP.
+    const errors = validate(schema, document, [...specifiedRules, ...queryLimitRules(this.options.limits)]);
+    if (errors.length > 0) return errors;
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return refuse('BAD_REQUEST', 'name the operation to run');
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) return coerced.errors;
+
+    const context: GatewayContext = {
+      viewer: session.viewer,
+      requestId: randomUUID(),
+      log: this.options.log,
+      ...(session.authorization ? { authorization: session.authorization } : {}),
+    };
+    const args = { schema, document, operationName: payload.operationName ?? null, variableValues: coerced.coerced };
+    if (operation.operation !== 'subscription') {
+      return { ...args, contextValue: { kind: 'operation', context } satisfies Prepared } as ExecutionArgs;
+    }
+
+    const plan = planSubscription(schema, document, operation, coerced.coerced);
+    if (!plan) return refuse(ErrorCode.BadUserInput, 'this subscription is not served here');
+    if (plan.kind === 'order' && !session.viewer) return refuse(ErrorCode.Unauthenticated, 'sign in to follow orders');
+
+    const opened = await this.open(plan, context, session, ctx);
+    if (Array.isArray(opened)) return opened;
+    return { ...args, contextValue: { kind: 'live', stream: opened } satisfies Prepared } as ExecutionArgs;
+  }
+
+  /**
+   * Listens first, then (for one entity) sends its current state, then every change after it:
+   * the feed's notices wait behind the snapshot, so none falls between the two.
+   */
+  private async open(plan: LivePlan, context: GatewayContext, session: Session, ctx: SocketContext): Promise<LiveStream | GraphQLError[]> {
+    let stopListening = () => {};
+    const stream = new LiveStream(
+      () => {
+        stopListening();
+        this.streams.delete(stream);
+        session.streams.delete(stream);
+      },
+      () => {
+        this.options.log.warn({ requestId: context.requestId }, 'subscriber too slow: closing its socket');
+        ctx.extra.socket.close(1013, 'Subscriber too slow');
+      },
+    );
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    stream.enqueue(() => gate.then(() => null));
+
+    // Per order, the history index of the last change sent: anything at or before it is a repeat.
+    const sent = new Map<string, number>();
+    if (plan.kind === 'order') {
+      const viewer = context.viewer;
+      stopListening = this.options.feed.on(LiveChannels.orderStatus, (notice) => {
+        const mine = plan.entityId ? notice.orderId === plan.entityId : hasRole(viewer, 'STAFF') || notice.customerId === viewer?.id;
+        if (mine) stream.enqueue(() => this.orderMessage(plan, context, notice, sent));
+      });
+    } else {
+      stopListening = this.options.feed.on(LiveChannels.stock, (notice) => {
+        if (!plan.entityId || notice.productId === plan.entityId) stream.enqueue(() => this.productMessage(plan, context, notice));
+      });
+    }
+    this.streams.add(stream);
+    session.streams.add(stream);
+
+    if (plan.entityId) {
+      const snapshot = await this.fetch(plan, context, plan.entityId);
+      const entity = snapshot.data?.live as Record<string, unknown> | null | undefined;
+      if (!entity) {
+        void stream.return();
+        // Someone else's order looks exactly like a missing one.
+        return snapshot.errors?.length ? [...snapshot.errors] : refuse(ErrorCode.NotFound, `${plan.kind === 'order' ? 'order' : 'product'} ${plan.entityId} was not found`);
+      }
+      if (plan.kind === 'order') {
+        const history = (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];
+        sent.set(plan.entityId, history.length - 1);
+        const last = history.at(-1);
+        stream.push(this.message(plan, snapshot, pinOrder(entity, plan, String(last?.status ?? entity.status), history.length - 1)));
+      } else {
+        stream.push(this.message(plan, snapshot, entity));
+      }
+    }
+    openGate();
+    return stream;
+  }
+
+  private async orderMessage(plan: LivePlan, context: GatewayContext, notice: OrderStatusNotice, sent: Map<string, number>): Promise<ExecutionResult | null> {
+    const result = await this.fetch(plan, context, notice.orderId, `order:${notice.orderId}:${notice.status}:${notice.at}`);
+    const entity = result.data?.live as Record<string, unknown> | null | undefined;
+    if (!entity) return null; // not (or no longer) visible to this subscriber
+    const history = (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];
+    const found = changeIndex(history, notice);
+    const index = found >= 0 ? found : history.length - 1;
+    if (index <= (sent.get(notice.orderId) ?? -1)) return null; // sent already
+    sent.set(notice.orderId, index);
+    return this.message(plan, result, pinOrder(entity, plan, notice.status, index));
+  }
+
+  private async productMessage(plan: LivePlan, context: GatewayContext, notice: StockNotice): Promise<ExecutionResult | null> {
+    const result = await this.fetch(plan, context, notice.productId, `stock:${notice.productId}:${notice.at}:${notice.available}`);
+    const entity = result.data?.live as Record<string, unknown> | null | undefined;
+    return entity ? this.message(plan, result, pinProduct(entity, plan, notice)) : null;
+  }
+
+  /** The message for the subscriber: data under its root field's key, errors with their paths moved there. */
+  private message(plan: LivePlan, result: ExecutionResult, entity: Record<string, unknown>): ExecutionResult {
+    const errors = result.errors?.map(
+      (error) => new GraphQLError(error.message, { path: error.path ? [plan.responseKey, ...error.path.slice(1)] : undefined, extensions: error.extensions }),
+    );
+    return { data: { [plan.responseKey]: entity }, ...(errors?.length ? { errors } : {}) };
+  }
+
+  /**
+   * Resolves the plan's query for one entity through the gateway. Subscribers who would send the
+   * same query with the same token for the same change share one execution.
+   */
+  private fetch(plan: LivePlan, context: GatewayContext, entityId: string, change?: string): Promise<ExecutionResult> {
+    const variables = { ...plan.variables, [ENTITY_ID_VARIABLE]: entityId };
+    const run = () => this.run(plan.query, variables, null, context);
+    if (!change) return run();
+    const key = `${change}|${context.authorization ?? ''}|${plan.query}|${JSON.stringify(variables)}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = run();
+      this.inFlight.set(key, pending);
+      // Kept a moment, so subscribers whose queues were busy still share it.
+      void pending.finally(() => setTimeout(() => this.inFlight.delete(key), 1_000).unref());
+    }
+    return pending;
+  }
+
+  private async run(query: string, variables: Record<string, unknown>, operationName: string | null, context: GatewayContext): Promise<ExecutionResult> {
+    const response = await this.options.apollo.executeOperation({ query, variables, ...(operationName ? { operationName } : {}) }, { contextValue: context });
+    if (response.body.kind !== 'single') return { errors: refuse('BAD_REQUEST', 'incremental delivery is not supported') };
+    const { data, errors } = response.body.singleResult;
+    return { data: data ?? null, ...(errors ? { errors: errors.map(toGraphQLError) } : {}) };
+  }
+
+  /** Queries and mutations sent over the socket run like any HTTP request. */
+  private async executeOperation(args: ExecutionArgs): Promise<ExecutionResult> {
+    const prepared = args.contextValue as Prepared;
+    if (prepared.kind !== 'operation') return { errors: refuse('BAD_REQUEST', 'not an operation') };
+    return this.run(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, args.operationName ?? null, prepared.context);
+  }
+}
+
+const toGraphQLError = (error: GraphQLFormattedError): GraphQLError =>
+  new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
