@@ -45,7 +45,8 @@ export const isAppError = (error: unknown, code?: ErrorCode): error is AppError 
 
 /** Codes a server passes through to clients as they are; anything else is masked. */
 const PUBLIC_CODES = new Set<string>([
-  ...Object.values(ErrorCode),
+  // An internal error's message is never shown: it is logged and masked below.
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.Internal),
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND',

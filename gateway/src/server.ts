@@ -8,7 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { createTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
@@ -73,7 +73,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     parseOptions: { maxTokens: config.limits.maxTokens },
     formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
     // Apollo's default landing page loads from a CDN; ours is served from the project's own assets.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), requestLogging()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocket(), requestLogging()],
   });
   await apollo.start();
 
@@ -156,6 +156,23 @@ function unreachableSubgraph(formatted: GraphQLFormattedError): GraphQLFormatted
     return { ...formatted, message: 'a service behind the gateway did not answer', extensions: { code: ErrorCode.ServiceUnavailable } };
   }
   return formatted;
+}
+
+/** A subscription sent over HTTP gets told where subscriptions are served, not an internal error. */
+function subscriptionsOverWebSocket(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('subscriptions are served over graphql-ws (WebSocket) at this same URL', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
 }
 
 function requestLogging(): ApolloServerPlugin<GatewayContext> {

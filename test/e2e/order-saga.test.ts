@@ -187,7 +187,11 @@ describe('idempotency and concurrency', () => {
     );
     const outcomes = results.map((result) => result.data?.placeOrder);
     assert.equal(outcomes.filter((o) => o && o.status !== 'REJECTED').length, 20, JSON.stringify(results.find((r) => r.errors)?.errors));
-    assert.equal(outcomes.filter((o) => o?.status === 'REJECTED' && o.rejectionReason === 'OUT_OF_STOCK').length, 180);
+    assert.equal(
+      outcomes.filter((o) => o?.status === 'REJECTED' && o.rejectionReason === 'OUT_OF_STOCK').length,
+      180,
+      JSON.stringify(results.filter((r) => r.errors || r.data?.placeOrder.rejectionReason !== 'OUT_OF_STOCK').map((r) => r.errors?.[0] ?? r.data?.placeOrder.status)),
+    );
     assert.equal(await orders.available(productId), 0);
   });
 });

@@ -170,6 +170,18 @@ describe('who may follow what', () => {
   });
 });
 
+test('a subscription sent over HTTP is told to use graphql-ws', async () => {
+  const response = await fetch(stack.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'subscription { stockChanged { available } }' }),
+  });
+  assert.equal(response.status, 400);
+  const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+  assert.equal(body.errors[0]?.extensions.code, 'BAD_REQUEST');
+  assert.match(body.errors[0]?.message ?? '', /graphql-ws/);
+});
+
 describe('stock', () => {
   test('a limited edition selling out is seen live', async () => {
     const productId = await orders.product(3, 30_000);

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
+import pLimit from 'p-limit';
 import {
   GraphQLError,
   getOperationAST,
@@ -49,6 +50,8 @@ export interface SubscriptionServerOptions {
   log: Logger;
   /** Ping every this often; a client that does not answer in as long is dropped. @defaultValue 12000 */
   keepAliveMs?: number;
+  /** Queries resolving live messages at once; more wait, so they never starve other requests. @defaultValue 32 */
+  maxConcurrentExecutions?: number;
 }
 
 interface Session {
@@ -70,9 +73,11 @@ export class SubscriptionServer {
   private readonly streams = new Set<LiveStream>();
   private readonly inFlight = new Map<string, Promise<ExecutionResult>>();
   private readonly disposable: { dispose(): void | Promise<void> };
+  private readonly executions: ReturnType<typeof pLimit>;
   private closing?: Promise<void>;
 
   constructor(private readonly options: SubscriptionServerOptions) {
+    this.executions = pLimit(options.maxConcurrentExecutions ?? 32);
     this.wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
     this.disposable = useServer<Record<string, unknown> | undefined, SocketExtra>(
       {
@@ -249,13 +254,17 @@ export class SubscriptionServer {
 
   /**
    * Resolves the plan's query for one entity through the gateway. Subscribers who would send the
-   * same query with the same token for the same change share one execution.
+   * same query for the same change share one execution: with the same token for orders; for stock,
+   * whose products are public and the same for every viewer, everyone.
    */
   private fetch(plan: LivePlan, context: GatewayContext, entityId: string, change?: string): Promise<ExecutionResult> {
     const variables = { ...plan.variables, [ENTITY_ID_VARIABLE]: entityId };
-    const run = () => this.run(plan.query, variables, null, context);
+    const viewerFree = plan.kind === 'stock';
+    const as: GatewayContext = viewerFree ? { viewer: null, requestId: context.requestId, log: context.log } : context;
+    const run = () => this.executions(() => this.run(plan.query, variables, null, as));
+    // The current state is never shared: it must be read after this subscriber started listening.
     if (!change) return run();
-    const key = `${change}|${context.authorization ?? ''}|${plan.query}|${JSON.stringify(variables)}`;
+    const key = `${change}|${viewerFree ? '' : (context.authorization ?? '')}|${plan.query}|${JSON.stringify(variables)}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = run();

@@ -4,8 +4,13 @@ import type { CommonConfig, EnvReader } from '../../../lib/config.js';
 export interface OrderSettings {
   stockUrl: string;
   paymentUrl: string;
-  /** How long one call to stock or payment may take before the breaker counts it as failed. */
-  serviceTimeoutMs: number;
+  /**
+   * How long one call may take before its breaker counts it as failed. Payment is short: a slow
+   * payment only makes the order PAYMENT_PENDING. Stock is longer: without its answer there is no
+   * order at all.
+   */
+  stockTimeoutMs: number;
+  paymentTimeoutMs: number;
   /**
    * Placements that may call stock and payment at once. More wait their turn here, so a burst
    * of orders queues in this process instead of timing out downstream and opening the breakers.
@@ -29,7 +34,8 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
   return {
     stockUrl: reader.url('STOCK_URL', 'http://localhost:4001/graphql', ['http:', 'https:']),
     paymentUrl: reader.url('PAYMENT_URL', 'http://localhost:4003/graphql', ['http:', 'https:']),
-    serviceTimeoutMs: reader.int('SERVICE_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
+    stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
+    paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     placementConcurrency: reader.int('PLACEMENT_CONCURRENCY', 8, { min: 1, max: 1_000 }),
     paymentHoldMs: reader.int('PAYMENT_HOLD_MS', 15 * 60_000, { min: 1_000, max: 24 * 3_600_000 }),
     paymentRetryDelayMs: reader.int('PAYMENT_RETRY_DELAY_MS', 2_000, { min: 50, max: 600_000 }),

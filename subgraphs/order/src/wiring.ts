@@ -40,8 +40,8 @@ export async function buildOrderContext(deps: {
   const publisher = deps.publisher ?? new EventPublisher(redis, config.redisPrefix);
   const relay = new OutboxRelay(orders.collection, publisher, log);
   const token = serviceTokenSource(config.auth, 'order');
-  const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.serviceTimeoutMs });
-  const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.serviceTimeoutMs });
+  const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
+  const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });
   const saga = new OrderSaga(orders, new StockClient(stockClient), new PaymentClient(paymentClient), relay, settings, log);
 
   return {
