@@ -28,6 +28,8 @@ const files = TEST_ROOTS.flatMap((root) => findTests(path.join(ROOT, root)))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
 
+// Each stack logs to .data/test-logs/<its prefix>/; keep only this run's.
+rmSync(path.join(ROOT, '.data', 'test-logs'), { recursive: true, force: true });
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-test-'));
 const infra = await startInfrastructure({
   dataDir,

@@ -15,8 +15,10 @@ const { values } = parseArgs({
   },
 });
 
-const roles = (values.role ?? ['CUSTOMER']).map((role) => role.toUpperCase());
-const unknown = roles.filter((role) => role !== 'CUSTOMER' && role !== 'STAFF');
+const isUserRole = (role: string): role is Role => role === 'CUSTOMER' || role === 'STAFF';
+const asked = (values.role ?? ['CUSTOMER']).map((role) => role.toUpperCase());
+const roles = asked.filter(isUserRole);
+const unknown = asked.filter((role) => !isUserRole(role));
 if (!values.sub || unknown.length > 0) {
   console.error('usage: npm run token -- --sub <id> [--role CUSTOMER|STAFF ...] [--expires 12h]');
   if (unknown.length > 0) console.error(`unknown role: ${unknown.join(', ')}`);
@@ -26,4 +28,4 @@ if (!values.sub || unknown.length > 0) {
 const reader = new EnvReader();
 const config = readCommonConfig(reader);
 reader.done();
-console.log(await signUserToken(config.auth, { subject: values.sub, roles: roles as Role[], expiresIn: values.expires }));
+console.log(await signUserToken(config.auth, { subject: values.sub, roles, expiresIn: values.expires }));

@@ -76,13 +76,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     staffToken: await token('staff-1', ['STAFF']),
     customerToken: (sub) => token(sub, ['CUSTOMER']),
     serviceToken,
-    async graphql(query, { variables, token: bearer, url } = {}) {
+    async graphql<TData>(query: string, { variables, token: bearer, url }: { variables?: Record<string, unknown>; token?: string; url?: string } = {}) {
       const response = await fetch(url ?? gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
-      return (await response.json()) as GraphQLResponse<never>;
+      return (await response.json()) as GraphQLResponse<TData>;
     },
     async stop() {
       await services.stopAll();
