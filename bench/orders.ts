@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { startInfrastructure } from '../scripts/infra/index.js';
+import { pointUpdateLatencies, summary } from './measure.js';
 import { OrderDriver } from '../test/support/orders.js';
 import { startStack } from '../test/support/stack.js';
 import { eventually } from '../test/support/wait.js';
@@ -19,11 +19,6 @@ import { eventually } from '../test/support/wait.js';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
-};
-const summary = (values: number[]) => `median ${quantile(values, 0.5)} ms, p95 ${quantile(values, 0.95)} ms, max ${quantile(values, 1)} ms (n=${values.length})`;
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
 const infra = await startInfrastructure({ dataDir, ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}) });
@@ -31,19 +26,8 @@ process.env.MONGODB_URL = infra.mongoUrl;
 process.env.REDIS_URL = infra.redisUrl;
 const stack = await startStack({ env: { LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '60000' } });
 try {
-  // The database's own baseline: one point update and one full scan, as every query here does.
-  const connection = await mongoose.createConnection(infra.mongoUrl, { dbName: `${stack.dbPrefix}_bench` }).asPromise();
-  const probe = connection.db!.collection<{ _id: string; n: number }>('probe');
-  await probe.insertOne({ _id: 'x', n: 0 });
-  const updates: number[] = [];
-  for (let i = 0; i < 100; i++) {
-    const started = performance.now();
-    await probe.updateOne({ _id: 'x' }, { $inc: { n: 1 } });
-    updates.push(performance.now() - started);
-  }
-  await connection.dropDatabase();
-  await connection.close();
-  console.log(`database baseline, point update by _id: ${summary(updates)}`);
+  const updates = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
+  console.log(`database baseline, point update by _id: ${summary(updates)} (FerretDB here says nothing about MongoDB)`);
 
   const orders = new OrderDriver(stack);
   const customer = await stack.customerToken(`bench-${randomUUID().slice(0, 6)}`);

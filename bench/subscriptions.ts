@@ -19,10 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import mongoose from 'mongoose';
 import WebSocket from 'ws';
 import { LiveChannels, liveChannelKey } from '../lib/live.js';
 import { startInfrastructure } from '../scripts/infra/index.js';
+import { pointUpdateLatencies, summary } from './measure.js';
 import { OrderDriver } from '../test/support/orders.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 
@@ -42,13 +42,7 @@ const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'A,B,C').toUpperCase()
 
 // ------------------------------------------------------------------ figures
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-};
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-const summary = (values: number[]) =>
-  `median ${ms(quantile(values, 0.5))}, p99 ${ms(quantile(values, 0.99))}, max ${ms(quantile(values, 1))} (n=${values.length})`;
 const line = (label: string, text: string) => console.log(`  ${label.padEnd(34)} ${text}`);
 
 // ------------------------------------------------------------------ clients
@@ -328,18 +322,7 @@ try {
       `(${CLIENT === 'raw' ? 'graphql-transport-ws spoken directly over `ws`' : "graphql-ws's createClient over `ws`"}), sends the mutations and takes the times`,
   );
 
-  // The database's own baseline, as in bench/orders.ts.
-  const connection = await mongoose.createConnection(infra.mongoUrl, { dbName: `${live.dbPrefix}_bench` }).asPromise();
-  const probe = connection.db!.collection<{ _id: string; n: number }>('probe');
-  await probe.insertOne({ _id: 'x', n: 0 });
-  const updates: number[] = [];
-  for (let i = 0; i < 100; i++) {
-    const started = performance.now();
-    await probe.updateOne({ _id: 'x' }, { $inc: { n: 1 } });
-    updates.push(performance.now() - started);
-  }
-  await connection.dropDatabase();
-  await connection.close();
+  const updates = await pointUpdateLatencies(infra.mongoUrl, `${live.dbPrefix}_bench`);
   console.log(`database baseline, point update by _id: ${summary(updates)} (FerretDB here says nothing about MongoDB)`);
   console.log('latency: from t0 until this process read the message off its socket, for three t0s:');
   console.log("  notice   = the change's live notice reached this process on Redis (committed and published: what follows is the gateway's work)");

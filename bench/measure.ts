@@ -1,0 +1,38 @@
+/**
+ * The database's own speed, printed beside every benchmark's figures: what the system does on top
+ * of it is what the benchmark measures (FerretDB here says nothing about MongoDB in production).
+ */
+import mongoose from 'mongoose';
+
+/** Latencies of `count` point updates by `_id`, in ms, on a scratch database dropped afterwards. */
+export async function pointUpdateLatencies(mongoUrl: string, dbName: string, count = 100): Promise<number[]> {
+  const connection = await mongoose.createConnection(mongoUrl, { dbName }).asPromise();
+  try {
+    const db = connection.db;
+    if (!db) throw new Error('no database connection');
+    const probe = db.collection<{ _id: string; n: number }>('probe');
+    await probe.insertOne({ _id: 'x', n: 0 });
+    const latencies: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      await probe.updateOne({ _id: 'x' }, { $inc: { n: 1 } });
+      latencies.push(performance.now() - started);
+    }
+    await connection.dropDatabase();
+    return latencies;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The value below which a fraction `q` of the values fall (nearest rank). */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+/** Median, p95, p99 and max of latencies in ms. */
+export function summary(values: readonly number[]): string {
+  const ms = (q: number) => `${quantile(values, q).toFixed(1)} ms`;
+  return `median ${ms(0.5)}, p95 ${ms(0.95)}, p99 ${ms(0.99)}, max ${ms(1)} (n=${values.length})`;
+}
