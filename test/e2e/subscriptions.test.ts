@@ -170,6 +170,13 @@ describe('who may follow what', () => {
   });
 });
 
+test('queries over the socket run like HTTP ones, as the socket\'s viewer', async () => {
+  const socket = subscriber<{ viewer: { id: string; roles: string[] } }>(alice).subscribe('{ viewer { id roles } }');
+  const [answer] = await socket.received(1);
+  assert.deepEqual(answer?.data, { viewer: { id: 'alice-live', roles: ['CUSTOMER'] } });
+  await eventually(async () => socket.completed, { what: 'the query to complete' });
+});
+
 test('a subscription sent over HTTP is told to use graphql-ws', async () => {
   const response = await fetch(stack.gatewayUrl, {
     method: 'POST',
