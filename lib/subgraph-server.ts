@@ -12,6 +12,7 @@ import type { DocumentNode } from 'graphql';
 import type { TokenVerifier, Viewer } from './auth.js';
 import { isAppError, makeFormatError, toGraphQLError } from './errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
+import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
 
 /** What every resolver of every subgraph receives; subgraphs add their own services to it. */
@@ -50,7 +51,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     formatError: makeFormatError(options.log),
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), requestLogging<TContext>()],
   });
   await apollo.start();
 

@@ -12,6 +12,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import { createTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
+import { requestLogging } from '../../lib/request-logging.js';
 import type { Logger } from '../../lib/logger.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
@@ -73,7 +74,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     parseOptions: { maxTokens: config.limits.maxTokens },
     formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
     // Apollo's default landing page loads from a CDN; ours is served from the project's own assets.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocket(), requestLogging()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocket(), requestLogging<GatewayContext>((name) => name === 'BakeryLive')],
   });
   await apollo.start();
 
@@ -169,24 +170,6 @@ function subscriptionsOverWebSocket(): ApolloServerPlugin<GatewayContext> {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
             });
           }
-        },
-      };
-    },
-  };
-}
-
-function requestLogging(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart({ contextValue }) {
-      const started = performance.now();
-      return {
-        async willSendResponse({ operationName, errors }) {
-          // Subscription messages resolve through here too, one per subscriber and change.
-          const level = operationName === 'BakeryLive' ? 'debug' : 'info';
-          contextValue.log[level](
-            { operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
-            'graphql request',
-          );
         },
       };
     },

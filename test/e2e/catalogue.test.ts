@@ -3,8 +3,10 @@
  * strangers refused, and bad input answered with a code and the field, changing nothing.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startStack, type Stack } from '../support/stack.js';
+import { eventually } from '../support/wait.js';
 
 const PRODUCT_FIELDS = 'id sku name description price limitedEdition available soldOut active';
 
@@ -220,6 +222,22 @@ describe('the public API', () => {
     const response = await stack.graphql(aliased(31));
     assert.equal(errorOf(response).code, 'GRAPHQL_VALIDATION_FAILED');
     assert.equal(response.data, undefined, 'nothing ran');
+  });
+
+  test('the request id travels from the gateway to the subgraphs and their logs', async () => {
+    const requestId = `trace-${Date.now()}`;
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ query: '{ products(first: 1) { nodes { sku } } }' }),
+    });
+    assert.equal(response.headers.get('x-request-id'), requestId);
+    const logged = (name: string) =>
+      readFileSync(`${stack.logDir}/${name}.log`, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(`"requestId":"${requestId}"`));
+    await eventually(async () => logged('stock').length > 0 && logged('gateway').length > 0, { what: 'both logs to name the request' });
+    assert.match(logged('stock')[0] ?? '', /"msg":"graphql request"/);
   });
 
   test('every process answers its health checks', async () => {

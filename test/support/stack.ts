@@ -21,6 +21,8 @@ export interface Stack {
   /** The stack's own database names are `${dbPrefix}_stock` and so on. */
   dbPrefix: string;
   redisPrefix: string;
+  /** Where each process's output goes: `${logDir}/<service>.log`. */
+  logDir: string;
   staffToken: string;
   customerToken(sub: string): Promise<string>;
   serviceToken(): Promise<string>;
@@ -52,7 +54,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const ports = Object.fromEntries(await Promise.all(START_ORDER.map(async (name) => [name, await freePort()]))) as Record<ServiceName, number>;
-  const services = new Services({ env, ports, output: { kind: 'files', dir: `${ROOT}.data/test-logs/${dbPrefix}` } });
+  const logDir = `${ROOT}.data/test-logs/${dbPrefix}`;
+  const services = new Services({ env, ports, output: { kind: 'files', dir: logDir } });
 
   const reader = new EnvReader(env);
   const auth = readCommonConfig(reader).auth;
@@ -73,6 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     services,
     dbPrefix,
     redisPrefix,
+    logDir,
     staffToken: await token('staff-1', ['STAFF']),
     customerToken: (sub) => token(sub, ['CUSTOMER']),
     serviceToken,
