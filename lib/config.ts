@@ -147,3 +147,19 @@ export function readCommonConfig(reader: EnvReader): CommonConfig {
 }
 
 export const PORT_RANGE = { min: 1, max: 65535 } as const;
+
+/**
+ * Reads a process's configuration with a fresh reader; on any problem prints one message naming
+ * the process and every bad variable, and exits: a process never starts half-configured.
+ */
+export function readConfigOrExit<T>(processName: string, read: (reader: EnvReader) => T): T {
+  try {
+    const reader = new EnvReader();
+    const config = read(reader);
+    reader.done();
+    return config;
+  } catch (error) {
+    console.error(`${processName}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

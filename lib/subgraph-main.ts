@@ -4,7 +4,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import { createTokenVerifier } from './auth.js';
-import { EnvReader, PORT_RANGE, readCommonConfig, type CommonConfig } from './config.js';
+import { PORT_RANGE, readCommonConfig, readConfigOrExit, type CommonConfig, type EnvReader } from './config.js';
 import { Shutdown, runMain } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectDatabase, pingDatabase } from './mongo.js';
@@ -43,20 +43,15 @@ export interface SubgraphDefinition<TContext extends RequestContext, TSettings =
  * the subgraph, serve it, and shut it all down in order on SIGTERM.
  */
 export function runSubgraph<TContext extends RequestContext, TSettings = undefined>(definition: SubgraphDefinition<TContext, TSettings>): void {
-  const reader = new EnvReader();
   const portVariable = `${definition.name.toUpperCase()}_PORT`;
-  let config: CommonConfig;
-  let port: number;
-  let settings: TSettings;
-  try {
-    config = readCommonConfig(reader);
-    port = reader.int(portVariable, definition.defaultPort, PORT_RANGE);
-    settings = definition.settings ? definition.settings(reader, config) : (undefined as TSettings);
-    reader.done();
-  } catch (error) {
-    console.error(`${definition.name}: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
+  const { config, port, settings } = readConfigOrExit(definition.name, (reader) => {
+    const common = readCommonConfig(reader);
+    return {
+      config: common,
+      port: reader.int(portVariable, definition.defaultPort, PORT_RANGE),
+      settings: definition.settings ? definition.settings(reader, common) : (undefined as TSettings),
+    };
+  });
   const log = createLogger(definition.name, config.logLevel);
 
   runMain(log, async () => {

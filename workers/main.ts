@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import express from 'express';
-import { EnvReader, PORT_RANGE, readCommonConfig, type CommonConfig } from '../lib/config.js';
+import { PORT_RANGE, readCommonConfig, readConfigOrExit } from '../lib/config.js';
 import { healthRouter } from '../lib/health.js';
 import { Shutdown, runMain } from '../lib/lifecycle.js';
 import { createLogger } from '../lib/logger.js';
@@ -15,21 +15,15 @@ import { connectRedis, pingRedis } from '../lib/redis.js';
 import type { ContextWorkers } from '../lib/worker-host.js';
 import { CONTEXT_WORKERS } from './contexts.js';
 
-let config: CommonConfig;
-let port: number;
-let lockDurationMs: number;
-let contexts: Array<{ context: ContextWorkers; settings: unknown }>;
-try {
-  const reader = new EnvReader();
-  config = readCommonConfig(reader);
-  port = reader.int('WORKERS_PORT', 4005, PORT_RANGE);
-  lockDurationMs = reader.int('WORKER_LOCK_MS', 30_000, { min: 1_000, max: 600_000 });
-  contexts = CONTEXT_WORKERS.map((context) => ({ context, settings: context.settings(reader, config) }));
-  reader.done();
-} catch (error) {
-  console.error(`workers: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-}
+const { config, port, lockDurationMs, contexts } = readConfigOrExit('workers', (reader) => {
+  const common = readCommonConfig(reader);
+  return {
+    config: common,
+    port: reader.int('WORKERS_PORT', 4005, PORT_RANGE),
+    lockDurationMs: reader.int('WORKER_LOCK_MS', 30_000, { min: 1_000, max: 600_000 }),
+    contexts: CONTEXT_WORKERS.map((context): { context: ContextWorkers; settings: unknown } => ({ context, settings: context.settings(reader, common) })),
+  };
+});
 const log = createLogger('workers', config.logLevel);
 
 runMain(log, async () => {

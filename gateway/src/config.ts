@@ -20,8 +20,7 @@ export interface GatewayConfig extends CommonConfig {
   keepAliveMs: number;
 }
 
-export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const reader = new EnvReader(env);
+export function readGatewayConfig(reader: EnvReader): GatewayConfig {
   const common = readCommonConfig(reader);
   const production = common.environment === 'production';
   const subgraphUrls = Object.fromEntries(
@@ -41,6 +40,5 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     subgraphTimeoutMs: reader.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
     keepAliveMs: reader.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
   };
-  reader.done();
   return config;
 }

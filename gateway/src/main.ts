@@ -1,15 +1,10 @@
+import { readConfigOrExit } from '../../lib/config.js';
 import { Shutdown, runMain } from '../../lib/lifecycle.js';
 import { createLogger } from '../../lib/logger.js';
-import { readGatewayConfig, type GatewayConfig } from './config.js';
+import { readGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
 
-let config: GatewayConfig;
-try {
-  config = readGatewayConfig();
-} catch (error) {
-  console.error(`gateway: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-}
+const config = readConfigOrExit('gateway', readGatewayConfig);
 const log = createLogger('gateway', config.logLevel);
 
 runMain(log, async () => {

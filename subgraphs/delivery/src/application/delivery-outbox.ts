@@ -1,5 +1,4 @@
 import type { OutboxRelay } from '../../../../lib/outbox.js';
-import { DeliveryStore } from '../store/delivery.store.js';
 
 /**
  * Publishes a delivery's pending events right after the write that put them in its outbox. Never
@@ -10,4 +9,4 @@ export type FlushOutbox = (deliveryId: string) => Promise<void>;
 export const flushWith =
   (relay: OutboxRelay): FlushOutbox =>
   (deliveryId) =>
-    relay.flushSoon(DeliveryStore.documentId(deliveryId));
+    relay.flushSoon(deliveryId);

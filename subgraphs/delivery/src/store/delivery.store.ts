@@ -67,11 +67,6 @@ export class DeliveryStore {
     return new Types.ObjectId().toHexString();
   }
 
-  /** The document's `_id` as the relay looks it up. */
-  static documentId(id: string): Types.ObjectId {
-    return new Types.ObjectId(id);
-  }
-
   async find(id: string): Promise<DeliveryRecord | null> {
     return toRecordOrNull(await this.model.findById(id).lean<DeliveryDocument>().exec());
   }

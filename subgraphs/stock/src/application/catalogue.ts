@@ -45,7 +45,9 @@ export class Catalogue {
     const productId = parseObjectId(id, 'id').toHexString();
     const changes = validateProductChanges(input);
     if (Object.keys(changes).length === 0) throw StockErrors.noChanges();
-    return (await this.products.change(productId, changes)) ?? Promise.reject(StockErrors.productNotFound(id));
+    const changed = await this.products.change(productId, changes);
+    if (!changed) throw StockErrors.productNotFound(id);
+    return changed;
   }
 
   async archive(id: string): Promise<ProductRecord> {
