@@ -1,9 +1,8 @@
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, expect, test } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { createTokenVerifier, serviceTokenSource, signUserToken } from './auth.js';
 import type { AuthConfig } from './config.js';
-import { AppError } from './errors.js';
+import { appError } from '../test/support/errors.js';
 
 const config: AuthConfig = {
   jwtSecret: 'a-test-secret-that-is-at-least-32-characters',
@@ -14,17 +13,17 @@ const config: AuthConfig = {
 const verifier = createTokenVerifier(config);
 
 async function unauthenticated(header: string) {
-  await assert.rejects(verifier.viewerFromAuthorization(header), (error: unknown) => error instanceof AppError && error.code === 'UNAUTHENTICATED');
+  await expect(verifier.viewerFromAuthorization(header)).rejects.toThrow(appError('UNAUTHENTICATED'));
 }
 
 describe('token verification', () => {
   test('no token is an anonymous caller', async () => {
-    assert.equal(await verifier.viewerFromAuthorization(undefined), null);
+    expect(await verifier.viewerFromAuthorization(undefined)).toBeNull();
   });
 
   test('a user token names the customer and roles', async () => {
     const token = await signUserToken(config, { subject: 'alice', roles: ['CUSTOMER'] });
-    assert.deepEqual(await verifier.viewerFromAuthorization(`Bearer ${token}`), { id: 'alice', roles: ['CUSTOMER'] });
+    expect(await verifier.viewerFromAuthorization(`Bearer ${token}`)).toStrictEqual({ id: 'alice', roles: ['CUSTOMER'] });
   });
 
   test('a token signed with another secret is refused', async () => {
@@ -50,7 +49,7 @@ describe('token verification', () => {
 
   test('a service token carries only SERVICE', async () => {
     const token = await serviceTokenSource(config, 'order')();
-    assert.deepEqual(await verifier.viewerFromAuthorization(`Bearer ${token}`), { id: 'service:order', roles: ['SERVICE'] });
+    expect(await verifier.viewerFromAuthorization(`Bearer ${token}`)).toStrictEqual({ id: 'service:order', roles: ['SERVICE'] });
   });
 
   test('garbage and wrong schemes are refused', async () => {

@@ -1,7 +1,9 @@
-/** Generated files are committed; these fail when what is committed is stale. */
-import assert from 'node:assert/strict';
+/**
+ * Generated files are committed; these fail when what is committed is stale. The tool's output is
+ * compared along with its exit status, so a failure shows what the tool said.
+ */
 import { spawnSync } from 'node:child_process';
-import { test } from 'node:test';
+import { expect, test } from '@jest/globals';
 import { ROOT } from '../scripts/services.js';
 
 function run(command: string, args: string[]) {
@@ -11,10 +13,10 @@ function run(command: string, args: string[]) {
 
 test('the committed supergraph is what composing the subgraph schemas gives', () => {
   const { status, output } = run(process.execPath, ['--import', 'tsx', 'scripts/compose.ts', '--check']);
-  assert.equal(status, 0, output);
+  expect({ status, output }).toStrictEqual({ status: 0, output });
 });
 
 test('the committed resolver types are what codegen generates', () => {
   const { status, output } = run(process.execPath, ['node_modules/@graphql-codegen/cli/cjs/bin.js', '--config', 'codegen.yml', '--check']);
-  assert.equal(status, 0, output);
+  expect({ status, output }).toStrictEqual({ status: 0, output });
 });

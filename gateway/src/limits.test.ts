@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { expect, test } from '@jest/globals';
 import { buildSchema, parse, validate } from 'graphql';
 import { queryLimitRules } from './limits.js';
 
@@ -11,15 +10,15 @@ const rules = queryLimitRules({ maxDepth: 3, maxAliases: 2, maxTokens: 1000 });
 const errorsOf = (query: string) => validate(schema, parse(query), rules).map((error) => error.message);
 
 test('an operation within the limits passes', () => {
-  assert.deepEqual(errorsOf('{ node { child { id } } }'), []);
+  expect(errorsOf('{ node { child { id } } }')).toStrictEqual([]);
 });
 
 test('depth counts through fragments', () => {
-  assert.match(errorsOf('{ node { child { child { id } } } }')[0] ?? '', /4 levels deep; at most 3/);
-  assert.match(errorsOf('{ node { ...F } } fragment F on Node { child { child { id } } }')[0] ?? '', /4 levels deep/);
+  expect(errorsOf('{ node { child { child { id } } } }')[0] ?? '').toMatch(/4 levels deep; at most 3/);
+  expect(errorsOf('{ node { ...F } } fragment F on Node { child { child { id } } }')[0] ?? '').toMatch(/4 levels deep/);
 });
 
 test('aliases are counted across the operation', () => {
-  assert.deepEqual(errorsOf('{ a: node { id } b: node { id } }'), []);
-  assert.match(errorsOf('{ a: node { id } b: node { id } c: node { id } }')[0] ?? '', /3 aliases; at most 2/);
+  expect(errorsOf('{ a: node { id } b: node { id } }')).toStrictEqual([]);
+  expect(errorsOf('{ a: node { id } b: node { id } c: node { id } }')[0] ?? '').toMatch(/3 aliases; at most 2/);
 });

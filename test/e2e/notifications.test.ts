@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ORDER_FIELDS, OrderDriver } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
@@ -56,7 +56,7 @@ let receiver: Receiver;
 let orders: OrderDriver;
 let customer: string;
 
-before(async () => {
+beforeAll(async () => {
   receiver = new Receiver(2);
   stack = await startStack({
     env: {
@@ -69,7 +69,7 @@ before(async () => {
   orders = new OrderDriver(stack);
   customer = await stack.customerToken('dana');
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
   await receiver?.close();
 });
@@ -81,14 +81,14 @@ test('each status change is posted to the webhook once, retried while it is refu
     what: 'the CONFIRMED notification to get through',
     timeoutMs: 30_000,
   });
-  assert.equal(receiver.attempts.get(confirmed.id), 3, 'refused twice, then accepted');
-  assert.equal(confirmed.idempotencyKey, confirmed.id, 'the receiver can drop a repeat by its key');
+  expect(receiver.attempts.get(confirmed.id)).toBe(3); // refused twice, then accepted
+  expect(confirmed.idempotencyKey).toBe(confirmed.id); // the receiver can drop a repeat by its key
   const { data } = await stack.graphql<{ myNotifications: Array<{ id: string; kind: string; channel: string; sentAt: string | null }> }>(
     '{ myNotifications(first: 50) { id kind channel sentAt } }',
     { token: customer },
   );
   const stored = data?.myNotifications.find((n) => n.id === confirmed.id);
-  assert.equal(stored?.channel, 'webhook');
+  expect(stored?.channel).toBe('webhook');
   assert.ok(stored?.sentAt, 'marked sent once accepted');
   await orders.cancel(customer, placed.id);
 });
@@ -98,8 +98,8 @@ test('an order not completed by its promise time is marked delayed, and the cust
   const placed = await orders.placed(customer, { lines: [{ productId, quantity: 1 }] });
   assert.ok(placed.promisedBy);
   const delayed = await orders.until(customer, placed.id, (o) => o.delivery?.delayed === true, 'to be delayed', `${ORDER_FIELDS} delivery { status delayed baker { name } }`);
-  assert.ok(new Date(placed.promisedBy).getTime() <= Date.now());
-  assert.equal(delayed.delivery?.delayed, true);
+  expect(new Date(placed.promisedBy).getTime()).toBeLessThanOrEqual(Date.now());
+  expect(delayed.delivery?.delayed).toBe(true);
   await eventually(async () => receiver.accepted.some((n) => n.orderId === placed.id && n.kind === 'DELIVERY_DELAYED'), {
     what: 'the delay notification',
     timeoutMs: 30_000,
@@ -107,5 +107,5 @@ test('an order not completed by its promise time is marked delayed, and the cust
   // A barrier: a later change of the order is told, and the delay was still told only once.
   await orders.cancel(customer, placed.id);
   await eventually(async () => receiver.accepted.some((n) => n.orderId === placed.id && n.kind === 'CANCELLED'), { what: 'the cancellation', timeoutMs: 30_000 });
-  assert.equal(receiver.accepted.filter((n) => n.orderId === placed.id && n.kind === 'DELIVERY_DELAYED').length, 1);
+  expect(receiver.accepted.filter((n) => n.orderId === placed.id && n.kind === 'DELIVERY_DELAYED').length).toBe(1);
 });

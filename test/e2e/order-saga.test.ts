@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Ledger } from '../support/books.js';
@@ -21,7 +21,7 @@ let orders: OrderDriver;
 let alice: string;
 let bob: string;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     env: {
       PAYMENT_RETRY_DELAY_MS: '200',
@@ -39,7 +39,7 @@ before(async () => {
   bob = await stack.customerToken(`bob-${randomUUID().slice(0, 6)}`);
 });
 afterEach(() => ledger.assertBalanced());
-after(async () => {
+afterAll(async () => {
   await ledger?.close();
   await stack?.stop();
 });
@@ -48,7 +48,7 @@ async function advance(order: OrderView, ...operations: string[]): Promise<Order
   let current = order;
   for (const operation of operations) {
     const response = await orders.staff(operation, order.id);
-    assert.equal(response.errors, undefined, `${operation}: ${JSON.stringify(response.errors)}`);
+    expect({ operation, errors: response.errors }).toStrictEqual({ operation, errors: undefined });
     current = (await orders.order(alice, order.id, FEDERATED)) as OrderView;
   }
   return current;
@@ -58,25 +58,25 @@ describe('the happy paths', () => {
   test('pickup paid by card: confirmed, assigned, baked, ready, completed, each recorded in order', async () => {
     const productId = await orders.product(10, 3_500);
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
-    assert.equal(placed.status, 'CONFIRMED');
-    assert.equal(placed.total, 7_000);
-    assert.equal(placed.paymentStatus, 'AUTHORIZED');
+    expect(placed.status).toBe('CONFIRMED');
+    expect(placed.total).toBe(7_000);
+    expect(placed.paymentStatus).toBe('AUTHORIZED');
     assert.ok(placed.promisedBy, 'a promise time');
-    assert.equal(placed.cancellable, true);
+    expect(placed.cancellable).toBe(true);
 
     const assigned = await orders.until(alice, placed.id, (o) => o.status === 'ASSIGNED', 'to be assigned', FEDERATED);
     assert.ok(assigned.delivery?.baker?.name, 'Order.delivery names the baker');
-    assert.equal(assigned.bakerName, assigned.delivery?.baker?.name);
-    assert.deepEqual(assigned.payment, { status: 'AUTHORIZED', amount: 7_000, method: 'CARD' });
+    expect(assigned.bakerName).toBe(assigned.delivery?.baker?.name);
+    expect(assigned.payment).toStrictEqual({ status: 'AUTHORIZED', amount: 7_000, method: 'CARD' });
 
     const baking = await advance(assigned, 'startBaking');
-    assert.equal(baking.status, 'BAKING');
-    assert.equal(baking.cancellable, false);
+    expect(baking.status).toBe('BAKING');
+    expect(baking.cancellable).toBe(false);
     const done = await advance(baking, 'markReady', 'completeOrder');
-    assert.equal(done.status, 'COMPLETED');
-    assert.equal(done.delivery?.status, 'COMPLETED');
-    assert.deepEqual(path(done), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'COMPLETED']);
-    assert.equal(await orders.available(productId), 8);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.delivery?.status).toBe('COMPLETED');
+    expect(path(done)).toStrictEqual(['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'COMPLETED']);
+    expect(await orders.available(productId)).toBe(8);
   });
 
   test('delivery paid from the wallet: dispatched, then completed; the wallet pays once', async () => {
@@ -89,14 +89,14 @@ describe('the happy paths', () => {
       paymentMethod: 'WALLET',
       paymentToken: null,
     });
-    assert.equal(placed.status, 'CONFIRMED');
+    expect(placed.status).toBe('CONFIRMED');
     const { data } = await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token: alice });
-    assert.equal(data?.myWallet.balance, 8_000);
+    expect(data?.myWallet.balance).toBe(8_000);
 
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     const done = await advance(placed, 'startBaking', 'markReady', 'dispatchOrder', 'completeOrder');
-    assert.deepEqual(path(done), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED']);
-    assert.equal(done.payment?.method, 'WALLET');
+    expect(path(done)).toStrictEqual(['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED']);
+    expect(done.payment?.method).toBe('WALLET');
   });
 
   test('every status the customer saw became one notification', async () => {
@@ -112,7 +112,7 @@ describe('the happy paths', () => {
       const mine = (data?.myNotifications ?? []).filter((n) => n.orderId === placed.id);
       return mine.length === 3 && mine.every((n) => n.sentAt && n.channel === 'log') ? mine.map((n) => n.kind).sort() : null;
     }, { what: 'three notifications' });
-    assert.deepEqual(kinds, ['ASSIGNED', 'BAKING', 'CONFIRMED']);
+    expect(kinds).toStrictEqual(['ASSIGNED', 'BAKING', 'CONFIRMED']);
   });
 });
 
@@ -120,24 +120,24 @@ describe('orders that cannot be taken', () => {
   test('out of stock: REJECTED with OUT_OF_STOCK, nothing held', async () => {
     const productId = await orders.product(2);
     const order = await orders.placed(alice, { lines: [{ productId, quantity: 3 }] });
-    assert.equal(order.status, 'REJECTED');
-    assert.equal(order.rejectionReason, 'OUT_OF_STOCK');
-    assert.equal(await orders.available(productId), 2);
+    expect(order.status).toBe('REJECTED');
+    expect(order.rejectionReason).toBe('OUT_OF_STOCK');
+    expect(await orders.available(productId)).toBe(2);
   });
 
   test('declined card: REJECTED with PAYMENT_DECLINED, the stock goes back', async () => {
     const productId = await orders.product(4);
     const order = await orders.placed(alice, { lines: [{ productId, quantity: 2 }], paymentToken: 'tok_chargeDeclined' });
-    assert.equal(order.status, 'REJECTED');
-    assert.equal(order.rejectionReason, 'PAYMENT_DECLINED');
+    expect(order.status).toBe('REJECTED');
+    expect(order.rejectionReason).toBe('PAYMENT_DECLINED');
     await eventually(async () => (await orders.available(productId)) === 4, { what: 'stock released' });
   });
 
   test('too little in the wallet: REJECTED with INSUFFICIENT_FUNDS', async () => {
     const productId = await orders.product(4, 9_000);
     const order = await orders.placed(bob, { lines: [{ productId, quantity: 1 }], paymentMethod: 'WALLET', paymentToken: null });
-    assert.equal(order.status, 'REJECTED');
-    assert.equal(order.rejectionReason, 'INSUFFICIENT_FUNDS');
+    expect(order.status).toBe('REJECTED');
+    expect(order.rejectionReason).toBe('INSUFFICIENT_FUNDS');
     await eventually(async () => (await orders.available(productId)) === 4, { what: 'stock released' });
   });
 
@@ -156,11 +156,11 @@ describe('orders that cannot be taken', () => {
     const before = await ledger.db('order').collection('orders').countDocuments();
     for (const [input, field] of cases) {
       const response = await orders.place(alice, input);
-      assert.deepEqual(response.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field }, JSON.stringify(input));
+      expect({ input, error: response.errors?.[0]?.extensions }).toStrictEqual({ input, error: { code: 'BAD_USER_INPUT', field } });
     }
-    assert.equal(await ledger.db('order').collection('orders').countDocuments(), before);
-    assert.equal(await orders.available(productId), 4);
-    assert.equal(errorCode(await orders.place(stack.staffToken, { lines: [{ productId, quantity: 1 }] })), 'FORBIDDEN');
+    expect(await ledger.db('order').collection('orders').countDocuments()).toBe(before);
+    expect(await orders.available(productId)).toBe(4);
+    expect(errorCode(await orders.place(stack.staffToken, { lines: [{ productId, quantity: 1 }] }))).toBe('FORBIDDEN');
   });
 });
 
@@ -172,12 +172,14 @@ describe('idempotency and concurrency', () => {
     const input = { lines: [{ productId, quantity: 1 }], paymentMethod: 'WALLET', paymentToken: null, idempotencyKey };
     const results = await Promise.all(Array.from({ length: 10 }, () => orders.place(bob, input)));
     const ids = new Set(results.map((result) => result.data?.placeOrder.id));
-    assert.equal(ids.size, 1, JSON.stringify(results.map((r) => r.errors ?? r.data?.placeOrder.status)));
+    // What each call got rides along, so a failure shows it.
+    const answers = results.map((r) => r.errors ?? r.data?.placeOrder.status);
+    expect({ orders: ids.size, answers }).toStrictEqual({ orders: 1, answers });
     const [orderId] = [...ids];
-    assert.equal(await ledger.db('payment').collection('payments').countDocuments({ orderId }), 1);
+    expect(await ledger.db('payment').collection('payments').countDocuments({ orderId })).toBe(1);
     const { data } = await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token: bob });
-    assert.equal(data?.myWallet.balance, 0, 'charged once');
-    assert.equal(await orders.available(productId), 19);
+    expect(data?.myWallet.balance).toBe(0); // charged once
+    expect(await orders.available(productId)).toBe(19);
   });
 
   test('200 parallel orders for 20 units: exactly 20 taken, the rest OUT_OF_STOCK, stock 0', async () => {
@@ -185,14 +187,15 @@ describe('idempotency and concurrency', () => {
     const results = await Promise.all(
       Array.from({ length: 200 }, () => orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status rejectionReason')),
     );
-    const outcomes = results.map((result) => result.data?.placeOrder);
-    assert.equal(outcomes.filter((o) => o && o.status !== 'REJECTED').length, 20, JSON.stringify(results.find((r) => r.errors)?.errors));
-    assert.equal(
-      outcomes.filter((o) => o?.status === 'REJECTED' && o.rejectionReason === 'OUT_OF_STOCK').length,
-      180,
-      JSON.stringify(results.filter((r) => r.errors || r.data?.placeOrder.rejectionReason !== 'OUT_OF_STOCK').map((r) => r.errors?.[0] ?? r.data?.placeOrder.status)),
-    );
-    assert.equal(await orders.available(productId), 0);
+    // Tallied by outcome, so a failure shows what the others got (an error, another reason).
+    const tally: Record<string, number> = {};
+    for (const { data, errors } of results) {
+      const order = data?.placeOrder;
+      const outcome = !order ? `no order: ${JSON.stringify(errors?.[0])}` : order.status !== 'REJECTED' ? 'taken' : `REJECTED ${order.rejectionReason}`;
+      tally[outcome] = (tally[outcome] ?? 0) + 1;
+    }
+    expect(tally).toStrictEqual({ taken: 20, 'REJECTED OUT_OF_STOCK': 180 });
+    expect(await orders.available(productId)).toBe(0);
   });
 });
 
@@ -202,15 +205,15 @@ describe('ending early', () => {
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     const cancelled = await orders.cancel(alice, placed.id, 'changed my mind');
-    assert.equal(cancelled.errors, undefined);
-    assert.equal(cancelled.data?.cancelOrder.status, 'CANCELLED');
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
     const settled = await orders.until(alice, placed.id, (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'), 'to be compensated', FEDERATED);
-    assert.equal(settled.payment?.status, 'REFUNDED');
-    assert.equal(settled.paymentStatus, 'REFUNDED');
-    assert.equal(await orders.available(productId), 6);
+    expect(settled.payment?.status).toBe('REFUNDED');
+    expect(settled.paymentStatus).toBe('REFUNDED');
+    expect(await orders.available(productId)).toBe(6);
     await eventually(async () => (await orders.order(alice, placed.id, FEDERATED))?.delivery?.status === 'CANCELLED', { what: 'the assignment removed' });
     const again = await orders.cancel(alice, placed.id);
-    assert.equal(again.data?.cancelOrder.status, 'CANCELLED', 'cancelling twice is harmless');
+    expect(again.data?.cancelOrder.status).toBe('CANCELLED'); // cancelling twice is harmless
   });
 
   test('cancelling is refused once baking has started', async () => {
@@ -219,8 +222,8 @@ describe('ending early', () => {
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     await advance(placed, 'startBaking');
     const refused = await orders.cancel(alice, placed.id);
-    assert.equal(errorCode(refused), 'INVALID_TRANSITION');
-    assert.equal((await orders.order(alice, placed.id))?.status, 'BAKING');
+    expect(errorCode(refused)).toBe('INVALID_TRANSITION');
+    expect((await orders.order(alice, placed.id))?.status).toBe('BAKING');
     // Staff finish it so the books close.
     await advance(placed, 'markReady', 'completeOrder');
   });
@@ -234,19 +237,19 @@ describe('ending early', () => {
       token: stack.staffToken,
       variables: { id: placed.id },
     });
-    assert.deepEqual(rejected.data?.rejectOrder, { status: 'REJECTED', rejectionReason: 'STORE_REJECTED' });
+    expect(rejected.data?.rejectOrder).toStrictEqual({ status: 'REJECTED', rejectionReason: 'STORE_REJECTED' });
     await orders.until(alice, placed.id, (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'), 'to be compensated');
-    assert.equal(await orders.available(productId), 3);
-    assert.equal(errorCode(await orders.staff('markReady', placed.id)), 'INVALID_TRANSITION');
+    expect(await orders.available(productId)).toBe(3);
+    expect(errorCode(await orders.staff('markReady', placed.id))).toBe('INVALID_TRANSITION');
   });
 
   test('a customer never sees or cancels another customer\'s order', async () => {
     const productId = await orders.product(2);
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
-    assert.equal(await orders.order(bob, placed.id), null);
-    assert.equal(errorCode(await orders.cancel(bob, placed.id)), 'NOT_FOUND');
+    expect(await orders.order(bob, placed.id)).toBeNull();
+    expect(errorCode(await orders.cancel(bob, placed.id))).toBe('NOT_FOUND');
     const { data } = await stack.graphql<{ myOrders: { nodes: Array<{ id: string }> } }>('{ myOrders(first: 100) { nodes { id } } }', { token: bob });
-    assert.equal(data?.myOrders.nodes.some((o) => o.id === placed.id), false);
+    expect(data?.myOrders.nodes.some((o) => o.id === placed.id)).toBe(false);
     await orders.cancel(alice, placed.id);
   });
 
@@ -254,11 +257,11 @@ describe('ending early', () => {
     const productId = await orders.product(2);
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
-    assert.equal(errorCode(await orders.staff('markReady', placed.id)), 'INVALID_TRANSITION');
+    expect(errorCode(await orders.staff('markReady', placed.id))).toBe('INVALID_TRANSITION');
     await advance(placed, 'startBaking', 'markReady');
-    assert.equal(errorCode(await orders.staff('dispatchOrder', placed.id)), 'INVALID_TRANSITION');
+    expect(errorCode(await orders.staff('dispatchOrder', placed.id))).toBe('INVALID_TRANSITION');
     const customerTry = await stack.graphql('mutation($id: ID!) { completeOrder(orderId: $id) { id } }', { token: alice, variables: { id: placed.id } });
-    assert.equal(errorCode(customerTry), 'FORBIDDEN');
+    expect(errorCode(customerTry)).toBe('FORBIDDEN');
     await advance(placed, 'completeOrder');
   });
 });
@@ -271,29 +274,29 @@ describe('outages', () => {
     try {
       const pending = await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
       orderId = pending.id;
-      assert.equal(pending.status, 'PAYMENT_PENDING');
+      expect(pending.status).toBe('PAYMENT_PENDING');
       assert.ok(pending.holdDeadline);
-      assert.equal(await orders.available(productId), 3, 'stock stays held');
+      expect(await orders.available(productId)).toBe(3); // stock stays held
       // The customer's page still answers without the payment subgraph, with an error for its fields.
       const page = await stack.graphql<{ myOrders: { nodes: Array<{ id: string; status: string; payment: unknown }> } }>(
         '{ myOrders(first: 5) { nodes { id status paymentStatus payment { status } } } }',
         { token: alice },
       );
-      assert.ok(page.data?.myOrders.nodes.some((o) => o.id === pending.id && o.status === 'PAYMENT_PENDING'));
+      expect(page.data?.myOrders.nodes.some((o) => o.id === pending.id && o.status === 'PAYMENT_PENDING')).toBeTruthy();
       assert.ok(page.errors?.length, 'an error for the payment fields');
     } finally {
       await stack.services.startOne('payment');
     }
     const confirmed = await orders.until(alice, orderId, (o) => o.status === 'CONFIRMED' || o.status === 'ASSIGNED', 'to be confirmed');
-    assert.deepEqual(path(confirmed).slice(0, 2), ['PAYMENT_PENDING', 'CONFIRMED']);
+    expect(path(confirmed).slice(0, 2)).toStrictEqual(['PAYMENT_PENDING', 'CONFIRMED']);
   });
 
   test('a payment slower than the timeout: PAYMENT_PENDING, then CONFIRMED, charged once', async () => {
     const productId = await orders.product(3, 1_200);
     const pending = await orders.placed(alice, { lines: [{ productId, quantity: 1 }], paymentToken: 'tok_timeout' });
-    assert.equal(pending.status, 'PAYMENT_PENDING');
+    expect(pending.status).toBe('PAYMENT_PENDING');
     await orders.until(alice, pending.id, (o) => o.status === 'CONFIRMED' || o.status === 'ASSIGNED', 'to be confirmed');
-    assert.equal(await ledger.db('payment').collection('payments').countDocuments({ orderId: pending.id }), 1);
+    expect(await ledger.db('payment').collection('payments').countDocuments({ orderId: pending.id })).toBe(1);
   });
 
   test('workers down: orders are still CONFIRMED, and ASSIGNED once the workers return', async () => {
@@ -303,7 +306,7 @@ describe('outages', () => {
     try {
       const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
       orderId = placed.id;
-      assert.equal(placed.status, 'CONFIRMED');
+      expect(placed.status).toBe('CONFIRMED');
     } finally {
       await stack.services.startOne('workers');
     }
@@ -319,7 +322,7 @@ describe('outages', () => {
     const queue = new Queue('delivery-events', { connection: redis, prefix: stack.redisPrefix });
     try {
       const jobId = await eventually(() => redis.get(`${stack.redisPrefix}:test:hung:delivery-events`), { what: 'the assignment to be done but not acknowledged' });
-      assert.equal(await queue.getJobState(jobId), 'active');
+      expect(await queue.getJobState(jobId)).toBe('active');
       await stack.services.stopOne('workers', 'SIGKILL');
       await stack.services.startOne('workers');
       // The lock of the dead worker runs out; the job is taken up again and finishes.
@@ -331,7 +334,7 @@ describe('outages', () => {
     const assigned = await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     // The retried job must have found the assignment and made no second one.
     await eventually(async () => (await ledger.db('delivery').collection('deliveries').countDocuments({ orderId: placed.id })) === 1, { what: 'one delivery' });
-    assert.deepEqual(path(assigned), ['CONFIRMED', 'ASSIGNED']);
+    expect(path(assigned)).toStrictEqual(['CONFIRMED', 'ASSIGNED']);
     await orders.cancel(alice, placed.id);
   });
 });

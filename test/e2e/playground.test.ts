@@ -1,10 +1,10 @@
 /**
  * The GraphiQL playground served by the gateway, driven in headless Chromium
- * (Debian's, see scripts/install-chromium.sh): it loads from the gateway's own
+ * (see test/support/browser.ts for which one): it loads from the gateway's own
  * origin only, runs a query through the gateway and shows the result, and runs a
  * subscription over graphql-ws and shows each live message as it arrives.
  */
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -25,12 +25,12 @@ const HEADERS_EDITOR = 'section.graphiql-editor-tool[aria-label="Headers"] .grap
 let stack: Stack | undefined;
 let browser: Browser | undefined;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
   browser = await launchBrowser();
-}, { timeout: 180_000 });
+}, 180_000);
 
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
@@ -91,11 +91,11 @@ function claims(bearer: string): Record<string, unknown> {
 
 async function openSubscriptions(gatewayUrl: string): Promise<number> {
   const health = (await (await fetch(new URL('/health/live', gatewayUrl))).json()) as { subscriptions?: number };
-  assert.equal(typeof health.subscriptions, 'number', `/health/live counts subscriptions: ${JSON.stringify(health)}`);
+  expect(health).toHaveProperty('subscriptions', expect.any(Number)); // /health/live counts subscriptions
   return health.subscriptions ?? 0;
 }
 
-test('GraphiQL on the gateway runs a query using only the gateway origin', { timeout: 120_000 }, async () => {
+test('GraphiQL on the gateway runs a query using only the gateway origin', async () => {
   assert.ok(stack && browser, 'stack and browser started');
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
@@ -106,8 +106,8 @@ test('GraphiQL on the gateway runs a query using only the gateway origin', { tim
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
     const response = await page.goto(stack.gatewayUrl);
-    assert.equal(response?.status(), 200, 'GET gatewayUrl from a browser answers 200');
-    assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
+    expect(response?.status()).toBe(200); // GET gatewayUrl from a browser answers 200
+    expect(response?.headers()['content-type'] ?? '').toMatch(/^text\/html/);
 
     // The editors exist once the bundle has loaded and React rendered GraphiQL.
     await page.waitForSelector(QUERY_EDITOR, { timeout: 60_000 });
@@ -126,20 +126,20 @@ test('GraphiQL on the gateway runs a query using only the gateway origin', { tim
     const text = await editorValue(page, RESULT_EDITOR);
     assert.ok(text, 'result pane has text');
     const result = JSON.parse(text) as { data?: { products?: { nodes?: { sku: string; name: string }[] } }; errors?: unknown };
-    assert.equal(result.errors, undefined, `no GraphQL errors: ${text}`);
+    expect(result.errors).toBeUndefined(); // no GraphQL errors
     const skus = (result.data?.products?.nodes ?? []).map((node) => node.sku);
-    assert.ok(skus.includes('SALT-BREAD'), `the seeded SALT-BREAD is listed, got ${JSON.stringify(skus)}`);
+    expect(skus).toContain('SALT-BREAD'); // the seeded SALT-BREAD is listed
     // ...and it is what the person sees in the result pane.
-    assert.match(await page.locator('section.result-window').innerText(), /SALT-BREAD/);
+    expect(await page.locator('section.result-window').innerText()).toMatch(/SALT-BREAD/);
 
-    assert.deepEqual(foreign, [], `requests outside ${origin}`);
-    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    expect(foreign).toStrictEqual([]);
+    expect(pageErrors).toStrictEqual([]); // no uncaught errors in the page
   } finally {
     await context.close();
   }
-});
+}, 120_000);
 
-test('GraphiQL on the gateway shows a subscription\'s live messages as the order moves on', { timeout: 120_000 }, async (t) => {
+test('GraphiQL on the gateway shows a subscription\'s live messages as the order moves on', async () => {
   assert.ok(stack && browser, 'stack and browser started');
   const orders = new OrderDriver(stack);
   const productId = await orders.product(5, 4_500);
@@ -154,7 +154,7 @@ test('GraphiQL on the gateway shows a subscription\'s live messages as the order
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
     const response = await page.goto(stack.gatewayUrl);
-    assert.equal(response?.status(), 200);
+    expect(response?.status()).toBe(200);
     await page.waitForSelector(QUERY_EDITOR, { timeout: 60_000 });
 
     // The page opens as the demo customer (development): its headers editor holds that token,
@@ -162,7 +162,7 @@ test('GraphiQL on the gateway shows a subscription\'s live messages as the order
     await page.waitForSelector(HEADERS_EDITOR);
     const headers = JSON.parse((await editorValue(page, HEADERS_EDITOR)) ?? '{}') as Record<string, string>;
     assert.ok(headers['Authorization'], `the headers editor has an Authorization header: ${JSON.stringify(headers)}`);
-    assert.equal(claims(headers['Authorization']).sub, 'demo-customer', 'the prefilled token is the demo customer\'s');
+    expect(claims(headers['Authorization']).sub).toBe('demo-customer'); // the prefilled token is the demo customer's
     const customer = await stack.customerToken('demo-customer');
 
     await setEditorValue(page, QUERY_EDITOR, 'subscription { orderStatusChanged { id status } }');
@@ -181,7 +181,7 @@ test('GraphiQL on the gateway shows a subscription\'s live messages as the order
       return values.flatMap((value) => {
         if (value.trim() === '') return []; // GraphiQL empties the pane when an operation starts
         const message = JSON.parse(value) as { data?: { orderStatusChanged?: { id: string; status: string } }; errors?: unknown };
-        assert.equal(message.errors, undefined, `no errors in the result pane: ${value}`);
+        expect({ value, errors: message.errors }).toStrictEqual({ value, errors: undefined }); // no errors in the result pane
         const order = message.data?.orderStatusChanged;
         assert.ok(order, `an order in the result pane: ${value}`);
         return order.id === placed.id ? [order.status] : [];
@@ -197,22 +197,22 @@ test('GraphiQL on the gateway shows a subscription\'s live messages as the order
       { timeout: 30_000 },
     );
     // ...having shown CONFIRMED before it, once each.
-    assert.deepEqual(await statuses(), ['CONFIRMED', 'ASSIGNED'], 'the statuses the result pane showed, in order');
+    expect(await statuses()).toStrictEqual(['CONFIRMED', 'ASSIGNED']); // the statuses the result pane showed, in order
     // What the person sees, not only the editor's model.
     const visible = await page.locator('section.result-window').innerText();
-    assert.match(visible, /ASSIGNED/);
-    assert.ok(visible.includes(placed.id), 'the order id is shown');
+    expect(visible).toMatch(/ASSIGNED/);
+    expect(visible).toContain(placed.id); // the order id is shown
     // The subscription is still live: GraphiQL offers to stop it.
-    assert.match((await page.locator(RUN_BUTTON).getAttribute('aria-label')) ?? '', /^Stop query/);
+    expect((await page.locator(RUN_BUTTON).getAttribute('aria-label')) ?? '').toMatch(/^Stop query/);
 
     const screenshot = path.join(ROOT, '.data', 'test-logs', stack.dbPrefix, 'playground-subscription.png');
     await page.screenshot({ path: screenshot });
-    t.diagnostic(`screenshot: ${screenshot}`);
+    console.info(`screenshot: ${screenshot}`);
 
-    assert.deepEqual(sockets, [`${origin.replace(/^http/, 'ws')}/graphql`], 'one WebSocket, to the gateway\'s /graphql');
-    assert.deepEqual(foreign, [], `requests outside ${origin}`);
-    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    expect(sockets).toStrictEqual([`${origin.replace(/^http/, 'ws')}/graphql`]); // one WebSocket, to the gateway's /graphql
+    expect(foreign).toStrictEqual([]);
+    expect(pageErrors).toStrictEqual([]); // no uncaught errors in the page
   } finally {
     await context.close();
   }
-});
+}, 120_000);

@@ -4,7 +4,7 @@
  * of every gateway process once, and only ever show a subscriber what it may see.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { freePort } from '../../scripts/services.js';
 import { OrderDriver } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -37,7 +37,7 @@ function subscriber<T>(token?: string, url = stack.gatewayUrl): Subscriber<T> {
   return created;
 }
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ env: { WORKER_LOCK_MS: '2000', OUTBOX_SWEEP_MS: '500' } });
   orders = new OrderDriver(stack);
   alice = await stack.customerToken('alice-live');
@@ -46,7 +46,7 @@ before(async () => {
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.dispose()));
 });
-after(() => stack?.stop());
+afterAll(() => stack?.stop());
 
 const statusesOf = (messages: Array<{ data?: LiveOrder | null }>) => messages.map((m) => m.data?.orderStatusChanged.status);
 
@@ -59,7 +59,10 @@ async function listening(gatewayUrl: string, count: number) {
 }
 
 async function staff(orderId: string, ...operations: string[]) {
-  for (const operation of operations) assert.equal((await orders.staff(operation, orderId)).errors, undefined, operation);
+  for (const operation of operations) {
+    const { errors } = await orders.staff(operation, orderId);
+    expect({ operation, errors }).toStrictEqual({ operation, errors: undefined });
+  }
 }
 
 describe('following orders', () => {
@@ -72,22 +75,22 @@ describe('following orders', () => {
     await live.received(2, 'CONFIRMED and ASSIGNED');
     await staff(placed.id, 'startBaking', 'markReady', 'completeOrder');
     const messages = await live.received(5, 'five statuses');
-    assert.deepEqual(statusesOf(messages), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'COMPLETED']);
+    expect(statusesOf(messages)).toStrictEqual(['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'COMPLETED']);
     messages.forEach((message, index) => {
       const order = message.data?.orderStatusChanged;
       assert.ok(order);
-      assert.equal(order.id, placed.id);
-      assert.equal(order.history.length, index + 1, 'history as it was at that change');
-      assert.equal(order.history.at(-1)?.status, order.status);
-      assert.equal(order.payment?.status, 'AUTHORIZED', 'payment subgraph');
-      assert.deepEqual(order.lines.map((line) => line.product.name), ['Test bake'], 'stock subgraph');
+      expect(order.id).toBe(placed.id);
+      expect(order.history.length).toBe(index + 1); // history as it was at that change
+      expect(order.history.at(-1)?.status).toBe(order.status);
+      expect(order.payment?.status).toBe('AUTHORIZED'); // payment subgraph
+      expect(order.lines.map((line) => line.product.name)).toStrictEqual(['Test bake']); // stock subgraph
       if (index >= 1) assert.ok(order.delivery?.baker?.name, 'delivery subgraph');
     });
     // A barrier: the next change (of a new order) must be the very next message, so nothing was repeated.
     const next = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
     const [sixth] = (await live.received(6)).slice(5);
-    assert.equal(sixth?.data?.orderStatusChanged.id, next.id);
-    assert.equal(sixth?.data?.orderStatusChanged.status, 'CONFIRMED');
+    expect(sixth?.data?.orderStatusChanged.id).toBe(next.id);
+    expect(sixth?.data?.orderStatusChanged.status).toBe('CONFIRMED');
   });
 
   test('with an orderId: the current state first, then each change; a cancellation too', async () => {
@@ -96,11 +99,11 @@ describe('following orders', () => {
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     const live = subscriber<LiveOrder>(alice).subscribe(BY_ORDER, { id: placed.id });
     const [first] = await live.received(1, 'the current state');
-    assert.equal(first?.data?.orderStatusChanged.status, 'ASSIGNED');
-    assert.deepEqual(first?.data?.orderStatusChanged.history.map((h) => h.status), ['CONFIRMED', 'ASSIGNED']);
-    assert.equal((await orders.cancel(alice, placed.id)).errors, undefined);
+    expect(first?.data?.orderStatusChanged.status).toBe('ASSIGNED');
+    expect(first?.data?.orderStatusChanged.history.map((h) => h.status)).toStrictEqual(['CONFIRMED', 'ASSIGNED']);
+    expect((await orders.cancel(alice, placed.id)).errors).toBeUndefined();
     const messages = await live.received(2, 'the cancellation');
-    assert.deepEqual(statusesOf(messages), ['ASSIGNED', 'CANCELLED']);
+    expect(statusesOf(messages)).toStrictEqual(['ASSIGNED', 'CANCELLED']);
   });
 
   test('a reconnecting client gets the statuses it missed in its first message', async () => {
@@ -113,10 +116,10 @@ describe('following orders', () => {
     await staff(placed.id, 'startBaking', 'markReady');
     const after = subscriber<LiveOrder>(alice).subscribe(BY_ORDER, { id: placed.id });
     const [first] = await after.received(1, 'the state after reconnecting');
-    assert.equal(first?.data?.orderStatusChanged.status, 'READY');
-    assert.deepEqual(first?.data?.orderStatusChanged.history.map((h) => h.status), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY']);
+    expect(first?.data?.orderStatusChanged.status).toBe('READY');
+    expect(first?.data?.orderStatusChanged.history.map((h) => h.status)).toStrictEqual(['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY']);
     await staff(placed.id, 'completeOrder');
-    assert.deepEqual(statusesOf(await after.received(2)), ['READY', 'COMPLETED']);
+    expect(statusesOf(await after.received(2))).toStrictEqual(['READY', 'COMPLETED']);
   });
 
   test('two gateways: subscribers on each get every change exactly once', async () => {
@@ -131,10 +134,10 @@ describe('following orders', () => {
       const placed = await orders.placed(bob, { lines: [{ productId, quantity: 1 }] });
       await Promise.all([one.received(2), two.received(2)]);
       await staff(placed.id, 'startBaking');
-      for (const live of [one, two]) assert.deepEqual(statusesOf(await live.received(3)), ['CONFIRMED', 'ASSIGNED', 'BAKING']);
+      for (const live of [one, two]) expect(statusesOf(await live.received(3))).toStrictEqual(['CONFIRMED', 'ASSIGNED', 'BAKING']);
       // A barrier: the next change is the next message on both, so neither got one twice.
       await staff(placed.id, 'markReady');
-      for (const live of [one, two]) assert.deepEqual(statusesOf(await live.received(4)), ['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY']);
+      for (const live of [one, two]) expect(statusesOf(await live.received(4))).toStrictEqual(['CONFIRMED', 'ASSIGNED', 'BAKING', 'READY']);
     } finally {
       await second.stop();
     }
@@ -146,34 +149,34 @@ describe('who may follow what', () => {
     const productId = await orders.product(2);
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
     const errors = await subscriber(bob).subscribe(BY_ORDER, { id: placed.id }).failed();
-    assert.equal(errors[0]?.extensions?.code, 'NOT_FOUND');
+    expect(errors[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   test('without a token orders are refused, stock is public', async () => {
     const errors = await subscriber().subscribe(BY_ORDER).failed();
-    assert.equal(errors[0]?.extensions?.code, 'UNAUTHENTICATED');
+    expect(errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const productId = await orders.product(3);
     const stock = subscriber<{ stockChanged: { available: number } }>().subscribe('subscription($id: ID) { stockChanged(productId: $id) { available } }', { id: productId });
-    assert.equal((await stock.received(1))[0]?.data?.stockChanged.available, 3);
+    expect((await stock.received(1))[0]?.data?.stockChanged.available).toBe(3);
   });
 
   test('a bad or expired token closes the socket with 4403', async () => {
     const forged = alice.slice(0, -4) + (alice.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     const live = subscriber(forged).subscribe(BY_ORDER);
-    assert.equal(await live.closed(), 4403);
+    expect(await live.closed()).toBe(4403);
   });
 
   test("the gateway's query limits apply to subscriptions", async () => {
     const aliases = Array.from({ length: 31 }, (_, i) => `s${i}: status`).join(' ');
     const errors = await subscriber(alice).subscribe(`subscription { orderStatusChanged { ${aliases} } }`).failed();
-    assert.equal(errors[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+    expect(errors[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });
 
 test('queries over the socket run like HTTP ones, as the socket\'s viewer', async () => {
   const socket = subscriber<{ viewer: { id: string; roles: string[] } }>(alice).subscribe('{ viewer { id roles } }');
   const [answer] = await socket.received(1);
-  assert.deepEqual(answer?.data, { viewer: { id: 'alice-live', roles: ['CUSTOMER'] } });
+  expect(answer?.data).toStrictEqual({ viewer: { id: 'alice-live', roles: ['CUSTOMER'] } });
   await eventually(async () => socket.completed, { what: 'the query to complete' });
 });
 
@@ -183,10 +186,10 @@ test('a subscription sent over HTTP is told to use graphql-ws', async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: 'subscription { stockChanged { available } }' }),
   });
-  assert.equal(response.status, 400);
+  expect(response.status).toBe(400);
   const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
-  assert.equal(body.errors[0]?.extensions.code, 'BAD_REQUEST');
-  assert.match(body.errors[0]?.message ?? '', /graphql-ws/);
+  expect(body.errors[0]?.extensions.code).toBe('BAD_REQUEST');
+  expect(body.errors[0]?.message ?? '').toMatch(/graphql-ws/);
 });
 
 describe('stock', () => {
@@ -196,11 +199,11 @@ describe('stock', () => {
       'subscription($id: ID) { stockChanged(productId: $id) { available soldOut } }',
       { id: productId },
     );
-    assert.deepEqual((await live.received(1))[0]?.data?.stockChanged, { available: 3, soldOut: false });
+    expect((await live.received(1))[0]?.data?.stockChanged).toStrictEqual({ available: 3, soldOut: false });
     await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
     await orders.placed(bob, { lines: [{ productId, quantity: 1 }] });
     const messages = await live.received(3, 'two changes');
-    assert.deepEqual(messages.map((m) => m.data?.stockChanged), [
+    expect(messages.map((m) => m.data?.stockChanged)).toStrictEqual([
       { available: 3, soldOut: false },
       { available: 1, soldOut: false },
       { available: 0, soldOut: true },
@@ -214,6 +217,6 @@ describe('shutdown', () => {
     const live = subscriber(alice, replica.url()).subscribe('subscription { stockChanged { available } }');
     await listening(replica.url(), 1);
     await replica.stop();
-    assert.equal(await live.closed(), 1001);
+    expect(await live.closed()).toBe(1001);
   });
 });

@@ -6,7 +6,7 @@
  * therefore fails and is only logged, as it should be.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Queue, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Types } from 'mongoose';
@@ -23,7 +23,7 @@ let deliveryEvents: Queue;
 let orderEvents: Queue<EventJob>;
 let promiseChecks: Queue;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ services: ['delivery', 'workers'], env: { WORKER_LOCK_MS: '2000', OUTBOX_SWEEP_MS: '500' } });
   deliveryUrl = stack.services.url('delivery');
   const redisUrl = process.env.REDIS_URL;
@@ -36,7 +36,7 @@ before(async () => {
   promiseChecks = queue(Queues.promiseChecks);
 });
 
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
   await Promise.all([deliveryEvents?.close(), orderEvents?.close(), promiseChecks?.close(), publisher?.close()]);
   if (redis) {
@@ -98,7 +98,7 @@ async function deliveryOf(orderId: string): Promise<Delivery | null> {
     `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Order { delivery { ${DELIVERY} } } } }`,
     { url: deliveryUrl, variables: { representations: [{ __typename: 'Order', id: orderId }] } },
   );
-  assert.equal(errors, undefined);
+  expect(errors).toBeUndefined();
   return data?._entities[0]?.delivery ?? null;
 }
 
@@ -106,7 +106,7 @@ const assigned = (orderId: string) => eventually(() => deliveryOf(orderId), { wh
 
 async function bakers(): Promise<Baker[]> {
   const { data, errors } = await stack.graphql<{ bakers: Baker[] }>('{ bakers { id name openOrders active } }', { url: deliveryUrl, token: stack.staffToken });
-  assert.equal(errors, undefined);
+  expect(errors).toBeUndefined();
   assert.ok(data);
   return data.bakers;
 }
@@ -152,7 +152,7 @@ function move(mutation: StaffMutation, orderId: string, token: string | null = s
 async function moves(orderId: string, ...mutations: StaffMutation[]): Promise<void> {
   for (const mutation of mutations) {
     const { errors } = await move(mutation, orderId);
-    assert.equal(errors, undefined, `${mutation} should succeed`);
+    expect({ mutation, errors }).toStrictEqual({ mutation, errors: undefined });
   }
 }
 
@@ -163,27 +163,27 @@ const code = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.co
 describe('assigning confirmed orders to bakers', () => {
   test('gives each order to the active baker with the fewest open orders, ties to the oldest baker', async () => {
     const team = await bakers();
-    assert.equal(team.length, 3, 'the demo bakers are seeded');
-    assert.deepEqual(team.map((baker) => baker.openOrders), [0, 0, 0]);
+    expect(team.length).toBe(3); // the demo bakers are seeded
+    expect(team.map((baker) => baker.openOrders)).toStrictEqual([0, 0, 0]);
     const oldest = [...team].sort((a, b) => a.id.localeCompare(b.id))[0];
     assert.ok(oldest);
 
     const first = newOrderId();
     await publish(orderStatusChanged(first, 'CONFIRMED'));
-    assert.equal((await assigned(first)).baker?.id, oldest.id, 'all idle: the oldest baker gets it');
+    expect((await assigned(first)).baker?.id).toBe(oldest.id); // all idle: the oldest baker gets it
 
     const rest = Array.from({ length: 5 }, newOrderId);
     await publish(...rest.map((orderId) => orderStatusChanged(orderId, 'CONFIRMED')));
     const deliveries = await Promise.all(rest.map(assigned));
-    for (const delivery of deliveries) assert.equal(delivery.status, 'ASSIGNED');
+    for (const delivery of deliveries) expect(delivery.status).toBe('ASSIGNED');
 
-    assert.deepEqual(Object.values(await openOrdersByBaker()), [2, 2, 2]);
+    expect(Object.values(await openOrdersByBaker())).toStrictEqual([2, 2, 2]);
     const perBaker = new Map<string, number>();
     for (const { baker } of [await assigned(first), ...deliveries]) {
       assert.ok(baker);
       perBaker.set(baker.id, (perBaker.get(baker.id) ?? 0) + 1);
     }
-    assert.deepEqual([...perBaker.values()], [2, 2, 2], 'the deliveries agree with the counts');
+    expect([...perBaker.values()]).toStrictEqual([2, 2, 2]); // the deliveries agree with the counts
   });
 
   test('the same event twice, or a second CONFIRMED for the order, assigns it once', async () => {
@@ -195,13 +195,10 @@ describe('assigning confirmed orders to bakers', () => {
     await publish(again);
     await handled(again);
 
-    assert.deepEqual(await deliveryOf(orderId), delivery);
+    expect(await deliveryOf(orderId)).toStrictEqual(delivery);
     const assignedEvents = await told(orderId, 'BakerAssigned');
-    assert.deepEqual(
-      (await toldOrder(orderId)).map((event) => event.type),
-      ['BakerAssigned'],
-    );
-    assert.deepEqual(assignedEvents[0]?.payload, { orderId, deliveryId: delivery.id, bakerId: delivery.baker?.id, bakerName: delivery.baker?.name });
+    expect((await toldOrder(orderId)).map((event) => event.type)).toStrictEqual(['BakerAssigned']);
+    expect(assignedEvents[0]?.payload).toStrictEqual({ orderId, deliveryId: delivery.id, bakerId: delivery.baker?.id, bakerName: delivery.baker?.name });
   });
 
   test('an order cancelled before it is assigned leaves a tombstone: a late CONFIRMED assigns nothing', async () => {
@@ -209,15 +206,15 @@ describe('assigning confirmed orders to bakers', () => {
     const before = await openOrdersByBaker();
     await publish(orderStatusChanged(orderId, 'CANCELLED'));
     const tombstone = await eventually(() => deliveryOf(orderId), { what: 'the tombstone' });
-    assert.equal(tombstone.status, 'CANCELLED');
-    assert.equal(tombstone.baker, null);
+    expect(tombstone.status).toBe('CANCELLED');
+    expect(tombstone.baker).toBeNull();
 
     const late = orderStatusChanged(orderId, 'CONFIRMED');
     await publish(late);
     await handled(late);
-    assert.deepEqual(await deliveryOf(orderId), tombstone);
-    assert.deepEqual(await openOrdersByBaker(), before);
-    assert.deepEqual(await toldOrder(orderId), []);
+    expect(await deliveryOf(orderId)).toStrictEqual(tombstone);
+    expect(await openOrdersByBaker()).toStrictEqual(before);
+    expect(await toldOrder(orderId)).toStrictEqual([]);
   });
 
   test('a cancelled or rejected order is taken back from its baker', async () => {
@@ -230,7 +227,7 @@ describe('assigning confirmed orders to bakers', () => {
 
       await publish(orderStatusChanged(orderId, status));
       await eventually(async () => (await deliveryOf(orderId))?.status === 'CANCELLED', { what: `the delivery to be cancelled (${status})` });
-      assert.equal((await openOrdersByBaker())[baker.id], (load ?? 0) - 1);
+      expect((await openOrdersByBaker())[baker.id]).toBe((load ?? 0) - 1);
     }
   });
 
@@ -239,16 +236,16 @@ describe('assigning confirmed orders to bakers', () => {
     const pending = orderStatusChanged(orderId, 'PAYMENT_PENDING');
     await publish(pending);
     await handled(pending);
-    assert.equal(await deliveryOf(orderId), null);
+    expect(await deliveryOf(orderId)).toBeNull();
   });
 
   test('with the workers down, orders are assigned once they return', async () => {
     await stack.services.stopOne('workers');
     const orderId = newOrderId();
     await publish(orderStatusChanged(orderId, 'CONFIRMED'));
-    assert.equal(await deliveryOf(orderId), null);
+    expect(await deliveryOf(orderId)).toBeNull();
     await stack.services.startOne('workers');
-    assert.equal((await assigned(orderId)).status, 'ASSIGNED');
+    expect((await assigned(orderId)).status).toBe('ASSIGNED');
   });
 
   test('a job retried after its worker was killed mid-job assigns nothing new', async () => {
@@ -265,14 +262,11 @@ describe('assigning confirmed orders to bakers', () => {
 
     await stack.services.startOne('workers');
     await handled(confirmed); // retried once its lock (WORKER_LOCK_MS) ran out
-    assert.deepEqual(await deliveryOf(orderId), delivery);
-    assert.equal(Object.values(await openOrdersByBaker()).reduce((sum, open) => sum + open, 0), openBefore + 1);
+    expect(await deliveryOf(orderId)).toStrictEqual(delivery);
+    expect(Object.values(await openOrdersByBaker()).reduce((sum, open) => sum + open, 0)).toBe(openBefore + 1);
     await told(orderId, 'BakerAssigned');
-    assert.deepEqual(
-      (await toldOrder(orderId)).map((event) => event.type),
-      ['BakerAssigned'],
-    );
-    assert.ok(await promiseChecks.getJob(`promise-${orderId}`), 'the promise check is scheduled');
+    expect((await toldOrder(orderId)).map((event) => event.type)).toStrictEqual(['BakerAssigned']);
+    expect(await promiseChecks.getJob(`promise-${orderId}`)).toBeTruthy(); // the promise check is scheduled
   });
 });
 
@@ -283,17 +277,14 @@ describe('staff moving orders on', () => {
     await assigned(orderId);
 
     const baking = await move('startBaking', orderId);
-    assert.deepEqual(baking.data?.startBaking, { id: orderId, delivery: { status: 'BAKING' } });
-    assert.equal((await move('markReady', orderId)).data?.markReady.delivery?.status, 'READY');
+    expect(baking.data?.startBaking).toStrictEqual({ id: orderId, delivery: { status: 'BAKING' } });
+    expect((await move('markReady', orderId)).data?.markReady.delivery?.status).toBe('READY');
     const dispatch = await move('dispatchOrder', orderId);
-    assert.equal(code(dispatch), 'INVALID_TRANSITION');
-    assert.match(dispatch.errors?.[0]?.message ?? '', /pickup/);
-    assert.equal((await move('completeOrder', orderId)).data?.completeOrder.delivery?.status, 'COMPLETED');
+    expect(code(dispatch)).toBe('INVALID_TRANSITION');
+    expect(dispatch.errors?.[0]?.message ?? '').toMatch(/pickup/);
+    expect((await move('completeOrder', orderId)).data?.completeOrder.delivery?.status).toBe('COMPLETED');
 
-    assert.deepEqual(
-      (await told(orderId, 'DeliveryProgressed', 3)).map((event) => event.payload),
-      ['BAKING', 'READY', 'COMPLETED'].map((status) => ({ orderId, status })),
-    );
+    expect((await told(orderId, 'DeliveryProgressed', 3)).map((event) => event.payload)).toStrictEqual(['BAKING', 'READY', 'COMPLETED'].map((status) => ({ orderId, status })));
   });
 
   test('a delivery order goes out for delivery before it is completed', async () => {
@@ -301,13 +292,10 @@ describe('staff moving orders on', () => {
     await publish(orderStatusChanged(orderId, 'CONFIRMED', { fulfilment: 'DELIVERY' }));
     await assigned(orderId);
     await moves(orderId, 'startBaking', 'markReady');
-    assert.equal(code(await move('completeOrder', orderId)), 'INVALID_TRANSITION', 'not delivered yet');
+    expect(code(await move('completeOrder', orderId))).toBe('INVALID_TRANSITION'); // not delivered yet
     await moves(orderId, 'dispatchOrder', 'completeOrder');
-    assert.equal((await deliveryOf(orderId))?.status, 'COMPLETED');
-    assert.deepEqual(
-      (await told(orderId, 'DeliveryProgressed', 4)).map((event) => event.payload.status),
-      ['BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED'],
-    );
+    expect((await deliveryOf(orderId))?.status).toBe('COMPLETED');
+    expect((await told(orderId, 'DeliveryProgressed', 4)).map((event) => event.payload.status)).toStrictEqual(['BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED']);
   });
 
   test('a move out of order is INVALID_TRANSITION and changes nothing', async () => {
@@ -315,11 +303,11 @@ describe('staff moving orders on', () => {
     await publish(orderStatusChanged(orderId, 'CONFIRMED'));
     await assigned(orderId);
     const skipped = await move('markReady', orderId);
-    assert.equal(code(skipped), 'INVALID_TRANSITION');
-    assert.match(skipped.errors?.[0]?.message ?? '', /it is ASSIGNED, not BAKING/);
+    expect(code(skipped)).toBe('INVALID_TRANSITION');
+    expect(skipped.errors?.[0]?.message ?? '').toMatch(/it is ASSIGNED, not BAKING/);
     await moves(orderId, 'startBaking');
-    assert.equal(code(await move('startBaking', orderId)), 'INVALID_TRANSITION', 'not twice');
-    assert.equal((await deliveryOf(orderId))?.status, 'BAKING');
+    expect(code(await move('startBaking', orderId))).toBe('INVALID_TRANSITION'); // not twice
+    expect((await deliveryOf(orderId))?.status).toBe('BAKING');
   });
 
   test('ten staff starting the same order at once: exactly one moves it', async () => {
@@ -327,8 +315,8 @@ describe('staff moving orders on', () => {
     await publish(orderStatusChanged(orderId, 'CONFIRMED'));
     await assigned(orderId);
     const results = await Promise.all(Array.from({ length: 10 }, () => move('startBaking', orderId)));
-    assert.equal(results.filter((result) => result.errors === undefined).length, 1);
-    assert.equal(results.filter((result) => code(result) === 'INVALID_TRANSITION').length, 9);
+    expect(results.filter((result) => result.errors === undefined).length).toBe(1);
+    expect(results.filter((result) => code(result) === 'INVALID_TRANSITION').length).toBe(9);
   });
 
   test('a cancelled order, an unassigned one and a malformed id are refused', async () => {
@@ -337,25 +325,25 @@ describe('staff moving orders on', () => {
     await assigned(cancelled);
     await publish(orderStatusChanged(cancelled, 'CANCELLED'));
     await eventually(async () => (await deliveryOf(cancelled))?.status === 'CANCELLED', { what: 'the cancellation' });
-    assert.equal(code(await move('startBaking', cancelled)), 'INVALID_TRANSITION');
+    expect(code(await move('startBaking', cancelled))).toBe('INVALID_TRANSITION');
 
     const unassigned = await move('startBaking', newOrderId());
-    assert.equal(code(unassigned), 'INVALID_TRANSITION');
-    assert.match(unassigned.errors?.[0]?.message ?? '', /not assigned to a baker yet/);
+    expect(code(unassigned)).toBe('INVALID_TRANSITION');
+    expect(unassigned.errors?.[0]?.message ?? '').toMatch(/not assigned to a baker yet/);
 
     const malformed = await move('startBaking', 'not-an-order');
-    assert.deepEqual(malformed.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'orderId' });
+    expect(malformed.errors?.[0]?.extensions).toStrictEqual({ code: 'BAD_USER_INPUT', field: 'orderId' });
   });
 
   test('only staff move orders on', async () => {
     const orderId = newOrderId();
     await publish(orderStatusChanged(orderId, 'CONFIRMED'));
     await assigned(orderId);
-    assert.equal(code(await move('startBaking', orderId, await stack.customerToken('alice'))), 'FORBIDDEN');
-    assert.equal(code(await move('startBaking', orderId, null)), 'UNAUTHENTICATED');
+    expect(code(await move('startBaking', orderId, await stack.customerToken('alice')))).toBe('FORBIDDEN');
+    expect(code(await move('startBaking', orderId, null))).toBe('UNAUTHENTICATED');
     const forbidden = await stack.graphql('{ bakers { id } }', { url: deliveryUrl, token: await stack.customerToken('alice') });
-    assert.equal(code(forbidden), 'FORBIDDEN');
-    assert.equal((await deliveryOf(orderId))?.status, 'ASSIGNED');
+    expect(code(forbidden)).toBe('FORBIDDEN');
+    expect((await deliveryOf(orderId))?.status).toBe('ASSIGNED');
   });
 });
 
@@ -365,16 +353,13 @@ describe('delivery promises', () => {
     const confirmed = orderStatusChanged(orderId, 'CONFIRMED', { promisedBy: inSeconds(1) });
     await publish(confirmed, orderStatusChanged(orderId, 'CONFIRMED', { promisedBy: inSeconds(1) }));
     const delivery = await assigned(orderId);
-    assert.equal(delivery.delayed, false);
+    expect(delivery.delayed).toBe(false);
 
     await eventually(async () => (await deliveryOf(orderId))?.delayed, { what: 'the delivery to be delayed' });
     await eventually(async () => (await promiseChecks.getJobState(`promise-${orderId}`)) === 'completed', { what: 'the promise check to finish' });
-    assert.deepEqual(
-      (await told(orderId, 'DeliveryDelayed')).map((event) => event.payload),
-      [{ orderId, promisedBy: confirmed.payload.promisedBy }],
-    );
+    expect((await told(orderId, 'DeliveryDelayed')).map((event) => event.payload)).toStrictEqual([{ orderId, promisedBy: confirmed.payload.promisedBy }]);
     const checks = (await promiseChecks.getJobs(ALL_STATES)).filter((job) => job.id === `promise-${orderId}`);
-    assert.equal(checks.length, 1, 'one check per order, however often it was scheduled');
+    expect(checks.length).toBe(1); // one check per order, however often it was scheduled
   });
 
   test('an order completed before its promise time is not delayed', async () => {
@@ -383,7 +368,7 @@ describe('delivery promises', () => {
     await assigned(orderId);
     await moves(orderId, 'startBaking', 'markReady', 'completeOrder');
     await eventually(async () => (await promiseChecks.getJobState(`promise-${orderId}`)) === 'completed', { what: 'the promise check to run' });
-    assert.equal((await deliveryOf(orderId))?.delayed, false);
-    assert.equal((await toldOrder(orderId)).filter((event) => event.type === 'DeliveryDelayed').length, 0);
+    expect((await deliveryOf(orderId))?.delayed).toBe(false);
+    expect((await toldOrder(orderId)).filter((event) => event.type === 'DeliveryDelayed').length).toBe(0);
   });
 });

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import mongoose from 'mongoose';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
 
@@ -92,20 +92,20 @@ class PaymentApi {
       token: await this.stack.customerToken(customerId),
     });
     const { myWallet } = answer(response);
-    assert.equal(myWallet.customerId, customerId);
+    expect(myWallet.customerId).toBe(customerId);
     return myWallet.balance;
   }
 
   /** A customer whose wallet holds `balance`. */
   async customerWith(balance: number): Promise<string> {
     const customerId = newCustomer();
-    if (balance > 0) assert.equal(answer(await this.deposit(customerId, balance)).depositToWallet.balance, balance);
+    if (balance > 0) expect(answer(await this.deposit(customerId, balance)).depositToWallet.balance).toBe(balance);
     return customerId;
   }
 }
 
 function answer<T>(response: GraphQLResponse<T>): T {
-  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+  expect(response.errors).toBeUndefined();
   assert.ok(response.data);
   return response.data;
 }
@@ -116,11 +116,11 @@ describe('the payment subgraph with a reachable card provider', () => {
   let stack: Stack;
   let api: PaymentApi;
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ services: ['payment'] });
     api = await PaymentApi.on(stack);
   });
-  after(() => stack?.stop());
+  afterAll(() => stack?.stop());
 
   const card = (token: string | null, amount = 15_000): AuthorizeInput => ({ orderId: newOrderId(), customerId: newCustomer(), amount, method: 'CARD', token });
   const wallet = (customerId: string, amount: number): AuthorizeInput => ({ orderId: newOrderId(), customerId, amount, method: 'WALLET' });
@@ -128,35 +128,34 @@ describe('the payment subgraph with a reachable card provider', () => {
   describe('authorizing a card', () => {
     test('tok_visa is authorized', async () => {
       const payment = await api.authorized(card('tok_visa'));
-      assert.deepEqual({ ...payment, id: undefined }, { id: undefined, amount: 15_000, method: 'CARD', status: 'AUTHORIZED', declineReason: null });
+      expect({ ...payment, id: undefined }).toStrictEqual({ id: undefined, amount: 15_000, method: 'CARD', status: 'AUTHORIZED', declineReason: null });
     });
 
     test('tok_chargeDeclined is declined by the provider: CARD_DECLINED', async () => {
       const payment = await api.authorized(card('tok_chargeDeclined'));
-      assert.equal(payment.status, 'DECLINED');
-      assert.equal(payment.declineReason, 'CARD_DECLINED');
+      expect(payment.status).toBe('DECLINED');
+      expect(payment.declineReason).toBe('CARD_DECLINED');
     });
 
     test('an unknown or missing token is declined: INVALID_TOKEN', async () => {
       for (const token of ['tok_bogus', null]) {
-        const payment = await api.authorized(card(token));
-        assert.equal(payment.status, 'DECLINED', String(token));
-        assert.equal(payment.declineReason, 'INVALID_TOKEN', String(token));
+        const { status, declineReason } = await api.authorized(card(token));
+        expect({ token, status, declineReason }).toStrictEqual({ token, status: 'DECLINED', declineReason: 'INVALID_TOKEN' });
       }
     });
 
     test('ten concurrent authorizes of one order answer one and the same authorized payment', async () => {
       const input = card('tok_visa');
       const payments = await Promise.all(Array.from({ length: 10 }, () => api.authorized(input)));
-      assert.equal(new Set(payments.map((payment) => payment.id)).size, 1);
-      for (const payment of payments) assert.equal(payment.status, 'AUTHORIZED');
+      expect(new Set(payments.map((payment) => payment.id)).size).toBe(1);
+      for (const payment of payments) expect(payment.status).toBe('AUTHORIZED');
     });
 
     test('a declined payment stays declined when repeated, even with a good token', async () => {
       const input = card('tok_chargeDeclined');
       const first = await api.authorized(input);
       const repeat = await api.authorized({ ...input, token: 'tok_visa' });
-      assert.deepEqual(repeat, first);
+      expect(repeat).toStrictEqual(first);
     });
 
     test('a caller that gives up after 1 s on tok_timeout finds the payment PENDING, and its retry authorized', async () => {
@@ -167,22 +166,22 @@ describe('the payment subgraph with a reachable card provider', () => {
         body: JSON.stringify({ query: AUTHORIZE, variables: { input } }),
         signal: AbortSignal.timeout(1_000),
       });
-      await assert.rejects(impatient, { name: 'TimeoutError' });
-      assert.equal((await api.paymentOf(input.orderId))?.status, 'PENDING', 'the provider is still deciding');
+      await expect(impatient).rejects.toHaveProperty('name', 'TimeoutError');
+      expect((await api.paymentOf(input.orderId))?.status).toBe('PENDING'); // the provider is still deciding
       const retried = await api.authorized(input);
-      assert.equal(retried.status, 'AUTHORIZED');
-      assert.equal((await api.paymentOf(input.orderId))?.id, retried.id);
+      expect(retried.status).toBe('AUTHORIZED');
+      expect((await api.paymentOf(input.orderId))?.id).toBe(retried.id);
     });
 
     test('an unreachable provider is SERVICE_UNAVAILABLE and leaves the payment PENDING; the retry authorizes it', async () => {
       const input = card('tok_unavailableOnce');
       const first = await api.authorize(input);
-      assert.equal(errorCode(first), 'SERVICE_UNAVAILABLE');
-      assert.equal(first.data, null);
-      assert.equal((await api.paymentOf(input.orderId))?.status, 'PENDING');
+      expect(errorCode(first)).toBe('SERVICE_UNAVAILABLE');
+      expect(first.data).toBeNull();
+      expect((await api.paymentOf(input.orderId))?.status).toBe('PENDING');
       const retried = await api.authorized(input);
-      assert.equal(retried.status, 'AUTHORIZED');
-      assert.equal(retried.declineReason, null);
+      expect(retried.status).toBe('AUTHORIZED');
+      expect(retried.declineReason).toBeNull();
     });
   });
 
@@ -190,42 +189,42 @@ describe('the payment subgraph with a reachable card provider', () => {
     test('a wallet that covers the amount is debited and the payment authorized', async () => {
       const customerId = await api.customerWith(20_000);
       const payment = await api.authorized(wallet(customerId, 12_000));
-      assert.equal(payment.status, 'AUTHORIZED');
-      assert.equal(payment.method, 'WALLET');
-      assert.equal(await api.balanceOf(customerId), 8_000);
+      expect(payment.status).toBe('AUTHORIZED');
+      expect(payment.method).toBe('WALLET');
+      expect(await api.balanceOf(customerId)).toBe(8_000);
     });
 
     test('a wallet that holds too little is declined with INSUFFICIENT_FUNDS and keeps its balance', async () => {
       const customerId = await api.customerWith(5_000);
       const payment = await api.authorized(wallet(customerId, 5_001));
-      assert.equal(payment.status, 'DECLINED');
-      assert.equal(payment.declineReason, 'INSUFFICIENT_FUNDS');
-      assert.equal(await api.balanceOf(customerId), 5_000);
-      assert.equal((await api.authorized(wallet(customerId, 5_000))).status, 'AUTHORIZED', 'exactly the balance is enough');
-      assert.equal(await api.balanceOf(customerId), 0);
+      expect(payment.status).toBe('DECLINED');
+      expect(payment.declineReason).toBe('INSUFFICIENT_FUNDS');
+      expect(await api.balanceOf(customerId)).toBe(5_000);
+      expect((await api.authorized(wallet(customerId, 5_000))).status).toBe('AUTHORIZED'); // exactly the balance is enough
+      expect(await api.balanceOf(customerId)).toBe(0);
     });
 
     test('a customer who never deposited has nothing to pay with', async () => {
       const payment = await api.authorized(wallet(newCustomer(), 1));
-      assert.equal(payment.declineReason, 'INSUFFICIENT_FUNDS');
+      expect(payment.declineReason).toBe('INSUFFICIENT_FUNDS');
     });
 
     test('ten concurrent authorizes of one order debit the wallet once', async () => {
       const customerId = await api.customerWith(10_000);
       const input = wallet(customerId, 3_000);
       const payments = await Promise.all(Array.from({ length: 10 }, () => api.authorized(input)));
-      assert.equal(new Set(payments.map((payment) => payment.id)).size, 1);
-      for (const payment of payments) assert.equal(payment.status, 'AUTHORIZED');
-      assert.equal(await api.balanceOf(customerId), 7_000);
+      expect(new Set(payments.map((payment) => payment.id)).size).toBe(1);
+      for (const payment of payments) expect(payment.status).toBe('AUTHORIZED');
+      expect(await api.balanceOf(customerId)).toBe(7_000);
     });
 
     test('50 concurrent orders against a balance for 20: exactly 20 are authorized and the balance ends at 0', async () => {
       const customerId = await api.customerWith(20 * 1_000);
       const payments = await Promise.all(Array.from({ length: 50 }, () => api.authorized(wallet(customerId, 1_000))));
       const statuses = payments.map((payment) => payment.status);
-      assert.equal(statuses.filter((status) => status === 'AUTHORIZED').length, 20);
-      assert.equal(payments.filter((payment) => payment.declineReason === 'INSUFFICIENT_FUNDS').length, 30);
-      assert.equal(await api.balanceOf(customerId), 0);
+      expect(statuses.filter((status) => status === 'AUTHORIZED').length).toBe(20);
+      expect(payments.filter((payment) => payment.declineReason === 'INSUFFICIENT_FUNDS').length).toBe(30);
+      expect(await api.balanceOf(customerId)).toBe(0);
     });
 
     test('a crash between the debit and the status write heals on retry without a second debit', async () => {
@@ -239,11 +238,11 @@ describe('the payment subgraph with a reachable card provider', () => {
           { _id: customerId, balance: { $gte: 4_000 }, debits: { $ne: orderId } },
           { $inc: { balance: -4_000 }, $addToSet: { debits: orderId } },
         );
-        assert.equal(debit.modifiedCount, 1);
+        expect(debit.modifiedCount).toBe(1);
       });
       const payment = await api.authorized({ orderId, customerId, amount: 4_000, method: 'WALLET' });
-      assert.equal(payment.status, 'AUTHORIZED');
-      assert.equal(await api.balanceOf(customerId), 6_000);
+      expect(payment.status).toBe('AUTHORIZED');
+      expect(await api.balanceOf(customerId)).toBe(6_000);
     });
   });
 
@@ -252,54 +251,54 @@ describe('the payment subgraph with a reachable card provider', () => {
       const input = card('tok_visa');
       const authorized = await api.authorized(input);
       const refunded = await api.refunded(input.orderId);
-      assert.deepEqual(refunded, { ...authorized, status: 'REFUNDED' });
-      assert.deepEqual(await api.refunded(input.orderId), refunded);
-      assert.equal((await api.authorized(input)).status, 'REFUNDED', 'a late repeat of the authorize charges nothing');
+      expect(refunded).toStrictEqual({ ...authorized, status: 'REFUNDED' });
+      expect(await api.refunded(input.orderId)).toStrictEqual(refunded);
+      expect((await api.authorized(input)).status).toBe('REFUNDED'); // a late repeat of the authorize charges nothing
     });
 
     test('five concurrent refunds of a wallet payment credit the wallet once', async () => {
       const customerId = await api.customerWith(10_000);
       const input = wallet(customerId, 2_500);
       await api.authorized(input);
-      assert.equal(await api.balanceOf(customerId), 7_500);
+      expect(await api.balanceOf(customerId)).toBe(7_500);
       const refunds = await Promise.all(Array.from({ length: 5 }, () => api.refunded(input.orderId)));
-      for (const refund of refunds) assert.equal(refund.status, 'REFUNDED');
-      assert.equal(await api.balanceOf(customerId), 10_000);
-      assert.equal((await api.authorized(input)).status, 'REFUNDED');
-      assert.equal(await api.balanceOf(customerId), 10_000, 'a late authorize does not debit again');
+      for (const refund of refunds) expect(refund.status).toBe('REFUNDED');
+      expect(await api.balanceOf(customerId)).toBe(10_000);
+      expect((await api.authorized(input)).status).toBe('REFUNDED');
+      expect(await api.balanceOf(customerId)).toBe(10_000); // a late authorize does not debit again
     });
 
     test('a refund before any authorize voids the order, and the late authorize charges nothing', async () => {
       const customerId = await api.customerWith(10_000);
       const input = wallet(customerId, 3_000);
       const voided = await api.refunded(input.orderId);
-      assert.deepEqual({ ...voided, id: undefined }, { id: undefined, amount: 0, method: null, status: 'VOIDED', declineReason: null });
+      expect({ ...voided, id: undefined }).toStrictEqual({ id: undefined, amount: 0, method: null, status: 'VOIDED', declineReason: null });
       const late = await api.authorized(input);
-      assert.deepEqual(late, voided);
-      assert.equal(await api.balanceOf(customerId), 10_000);
+      expect(late).toStrictEqual(voided);
+      expect(await api.balanceOf(customerId)).toBe(10_000);
 
       const lateCard = card('tok_visa');
       await api.refunded(lateCard.orderId);
-      assert.equal((await api.authorized(lateCard)).status, 'VOIDED');
+      expect((await api.authorized(lateCard)).status).toBe('VOIDED');
     });
 
     test('a pending card payment is voided, and its retry then charges nothing', async () => {
       const input = card('tok_unavailableOnce');
-      assert.equal(errorCode(await api.authorize(input)), 'SERVICE_UNAVAILABLE');
+      expect(errorCode(await api.authorize(input))).toBe('SERVICE_UNAVAILABLE');
       const voided = await api.refunded(input.orderId);
-      assert.equal(voided.status, 'VOIDED');
-      assert.equal(voided.method, 'CARD');
-      assert.equal((await api.authorized(input)).status, 'VOIDED');
+      expect(voided.status).toBe('VOIDED');
+      expect(voided.method).toBe('CARD');
+      expect((await api.authorized(input)).status).toBe('VOIDED');
     });
 
     test('a declined payment stays declined and its wallet untouched', async () => {
       const customerId = await api.customerWith(1_000);
       const input = wallet(customerId, 2_000);
-      assert.equal((await api.authorized(input)).status, 'DECLINED');
+      expect((await api.authorized(input)).status).toBe('DECLINED');
       const refund = await api.refunded(input.orderId);
-      assert.equal(refund.status, 'DECLINED');
-      assert.equal(refund.declineReason, 'INSUFFICIENT_FUNDS');
-      assert.equal(await api.balanceOf(customerId), 1_000);
+      expect(refund.status).toBe('DECLINED');
+      expect(refund.declineReason).toBe('INSUFFICIENT_FUNDS');
+      expect(await api.balanceOf(customerId)).toBe(1_000);
     });
 
     test('authorizes racing refunds of the same orders leave the wallet whole', async () => {
@@ -308,9 +307,9 @@ describe('the payment subgraph with a reachable card provider', () => {
       await Promise.all(orders.flatMap((input) => Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? api.authorized(input) : api.refunded(input.orderId)))));
       for (const input of orders) {
         const status = (await api.refunded(input.orderId)).status;
-        assert.ok(status === 'REFUNDED' || status === 'VOIDED', status);
+        expect(['REFUNDED', 'VOIDED']).toContain(status);
       }
-      assert.equal(await api.balanceOf(customerId), 10_000);
+      expect(await api.balanceOf(customerId)).toBe(10_000);
     });
 
     test('a crash between marking a wallet payment refunded and crediting it heals on the next refund', async () => {
@@ -319,13 +318,13 @@ describe('the payment subgraph with a reachable card provider', () => {
       await api.authorized(input);
       await withPaymentDatabase(stack, async (db) => {
         const settled = await db.collection('payments').updateOne({ orderId: input.orderId, status: 'AUTHORIZED' }, { $set: { status: 'REFUNDED' } });
-        assert.equal(settled.modifiedCount, 1);
+        expect(settled.modifiedCount).toBe(1);
       });
-      assert.equal(await api.balanceOf(customerId), 4_000);
-      assert.equal((await api.refunded(input.orderId)).status, 'REFUNDED');
-      assert.equal(await api.balanceOf(customerId), 10_000);
+      expect(await api.balanceOf(customerId)).toBe(4_000);
+      expect((await api.refunded(input.orderId)).status).toBe('REFUNDED');
+      expect(await api.balanceOf(customerId)).toBe(10_000);
       await api.refunded(input.orderId);
-      assert.equal(await api.balanceOf(customerId), 10_000);
+      expect(await api.balanceOf(customerId)).toBe(10_000);
     });
   });
 
@@ -333,46 +332,48 @@ describe('the payment subgraph with a reachable card provider', () => {
     test('authorize and refund refuse every token but a service token, and change nothing', async () => {
       const customerId = await api.customerWith(5_000);
       const input = wallet(customerId, 1_000);
-      for (const token of [await stack.customerToken(customerId), stack.staffToken, null]) {
-        assert.equal(errorCode(await api.authorize(input, token)), 'FORBIDDEN', `authorize with ${token ? 'a user token' : 'no token'}`);
-        assert.equal(errorCode(await api.refund(input.orderId, token)), 'FORBIDDEN', `refund with ${token ? 'a user token' : 'no token'}`);
+      const callers = { customer: await stack.customerToken(customerId), staff: stack.staffToken, anonymous: null };
+      for (const [caller, token] of Object.entries(callers)) {
+        const refused = { authorize: errorCode(await api.authorize(input, token)), refund: errorCode(await api.refund(input.orderId, token)) };
+        expect({ caller, refused }).toStrictEqual({ caller, refused: { authorize: 'FORBIDDEN', refund: 'FORBIDDEN' } });
       }
-      assert.equal(await api.paymentOf(input.orderId), null);
-      assert.equal(await api.balanceOf(customerId), 5_000);
+      expect(await api.paymentOf(input.orderId)).toBeNull();
+      expect(await api.balanceOf(customerId)).toBe(5_000);
     });
 
     test('bad authorize input is refused naming the field, and stores nothing', async () => {
       const input = { ...card('tok_visa'), amount: 0 };
       const response = await api.authorize(input);
-      assert.deepEqual(response.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'input.amount' });
-      assert.deepEqual((await api.authorize({ ...input, amount: 10_000_001 })).errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'input.amount' });
-      assert.equal(await api.paymentOf(input.orderId), null);
+      expect(response.errors?.[0]?.extensions).toStrictEqual({ code: 'BAD_USER_INPUT', field: 'input.amount' });
+      expect((await api.authorize({ ...input, amount: 10_000_001 })).errors?.[0]?.extensions).toStrictEqual({ code: 'BAD_USER_INPUT', field: 'input.amount' });
+      expect(await api.paymentOf(input.orderId)).toBeNull();
     });
 
     test('a customer deposits into an own wallet, in whole amounts from 1 to 1,000,000', async () => {
       const customerId = newCustomer();
-      assert.equal(await api.balanceOf(customerId), 0);
-      assert.deepEqual(answer(await api.deposit(customerId, 1_000_000)).depositToWallet, { customerId, balance: 1_000_000 });
-      assert.deepEqual(answer(await api.deposit(customerId, 1)).depositToWallet, { customerId, balance: 1_000_001 });
+      expect(await api.balanceOf(customerId)).toBe(0);
+      expect(answer(await api.deposit(customerId, 1_000_000)).depositToWallet).toStrictEqual({ customerId, balance: 1_000_000 });
+      expect(answer(await api.deposit(customerId, 1)).depositToWallet).toStrictEqual({ customerId, balance: 1_000_001 });
       for (const amount of [0, -100, 1_000_001]) {
-        assert.deepEqual((await api.deposit(customerId, amount)).errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'amount' }, String(amount));
+        const refused = (await api.deposit(customerId, amount)).errors?.[0]?.extensions;
+        expect({ amount, refused }).toStrictEqual({ amount, refused: { code: 'BAD_USER_INPUT', field: 'amount' } });
       }
-      assert.equal(errorCode(await api.deposit(customerId, 2.5)), 'BAD_USER_INPUT', 'not an Int');
-      assert.equal(await api.balanceOf(customerId), 1_000_001);
+      expect(errorCode(await api.deposit(customerId, 2.5))).toBe('BAD_USER_INPUT'); // not an Int
+      expect(await api.balanceOf(customerId)).toBe(1_000_001);
     });
 
     test('concurrent first deposits open one wallet and lose none', async () => {
       const customerId = newCustomer();
       const token = await stack.customerToken(customerId);
       await Promise.all(Array.from({ length: 10 }, () => api.deposit(customerId, 100, token).then(answer)));
-      assert.equal(await api.balanceOf(customerId), 1_000);
+      expect(await api.balanceOf(customerId)).toBe(1_000);
     });
 
     test('staff cannot deposit, and an anonymous caller must sign in', async () => {
-      assert.equal(errorCode(await api.deposit('staff-1', 1_000, stack.staffToken)), 'FORBIDDEN');
+      expect(errorCode(await api.deposit('staff-1', 1_000, stack.staffToken))).toBe('FORBIDDEN');
       const anonymous = await stack.graphql('mutation { depositToWallet(amount: 1000) { balance } }', { url: api.url });
-      assert.equal(errorCode(anonymous), 'UNAUTHENTICATED');
-      assert.equal(errorCode(await stack.graphql('{ myWallet { balance } }', { url: api.url, token: stack.staffToken })), 'FORBIDDEN');
+      expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
+      expect(errorCode(await stack.graphql('{ myWallet { balance } }', { url: api.url, token: stack.staffToken }))).toBe('FORBIDDEN');
     });
   });
 });
@@ -382,37 +383,37 @@ describe('the payment subgraph when the card provider is unreachable (PAYMENT_PR
   let api: PaymentApi;
   const PROVIDER_DELAY_MS = 200;
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ services: ['payment'], env: { PAYMENT_PROVIDER_MODE: 'failing', PAYMENT_PROVIDER_DELAY_MS: String(PROVIDER_DELAY_MS) } });
     api = await PaymentApi.on(stack);
   });
-  after(() => stack?.stop());
+  afterAll(() => stack?.stop());
 
   test('a card authorize is SERVICE_UNAVAILABLE after the provider delay, and the payment stays PENDING however often it is tried', async () => {
     const input: AuthorizeInput = { orderId: newOrderId(), customerId: newCustomer(), amount: 9_000, method: 'CARD', token: 'tok_visa' };
     for (let attempt = 0; attempt < 2; attempt++) {
       const started = performance.now();
       const response = await api.authorize(input);
-      assert.equal(errorCode(response), 'SERVICE_UNAVAILABLE');
-      assert.ok(performance.now() - started >= PROVIDER_DELAY_MS, 'the provider was slow before it failed');
-      assert.equal((await api.paymentOf(input.orderId))?.status, 'PENDING');
+      expect(errorCode(response)).toBe('SERVICE_UNAVAILABLE');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(PROVIDER_DELAY_MS); // the provider was slow before it failed
+      expect((await api.paymentOf(input.orderId))?.status).toBe('PENDING');
     }
   });
 
   test('a pending card payment cannot be voided until the provider has released it', async () => {
     const input: AuthorizeInput = { orderId: newOrderId(), customerId: newCustomer(), amount: 9_000, method: 'CARD', token: 'tok_visa' };
-    assert.equal(errorCode(await api.authorize(input)), 'SERVICE_UNAVAILABLE');
-    assert.equal(errorCode(await api.refund(input.orderId)), 'SERVICE_UNAVAILABLE');
-    assert.equal((await api.paymentOf(input.orderId))?.status, 'PENDING');
+    expect(errorCode(await api.authorize(input))).toBe('SERVICE_UNAVAILABLE');
+    expect(errorCode(await api.refund(input.orderId))).toBe('SERVICE_UNAVAILABLE');
+    expect((await api.paymentOf(input.orderId))?.status).toBe('PENDING');
   });
 
   test('wallet payments and voids of unpaid orders need no provider', async () => {
     const customerId = await api.customerWith(5_000);
     const input: AuthorizeInput = { orderId: newOrderId(), customerId, amount: 2_000, method: 'WALLET' };
-    assert.equal((await api.authorized(input)).status, 'AUTHORIZED');
-    assert.equal((await api.refunded(input.orderId)).status, 'REFUNDED');
-    assert.equal(await api.balanceOf(customerId), 5_000);
-    assert.equal((await api.refunded(newOrderId())).status, 'VOIDED');
+    expect((await api.authorized(input)).status).toBe('AUTHORIZED');
+    expect((await api.refunded(input.orderId)).status).toBe('REFUNDED');
+    expect(await api.balanceOf(customerId)).toBe(5_000);
+    expect((await api.refunded(newOrderId())).status).toBe('VOIDED');
   });
 });
 

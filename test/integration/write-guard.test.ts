@@ -11,12 +11,11 @@
  * Runs against MONGODB_URL (the guarded FerretDB under `npm test`, or a real MongoDB); without
  * it, starts its own guarded FerretDB on a temporary directory.
  */
-import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 // The driver comes with mongoose (it is not a direct dependency, so it is not importable by name).
 import mongoose from 'mongoose';
 import { startFerretDB, type RunningFerretDB } from '../../scripts/infra/index.js';
@@ -34,7 +33,7 @@ describe('write guard: single-document atomicity', () => {
   let client: mongoose.mongo.MongoClient;
   let db: mongoose.mongo.Db;
 
-  before(async () => {
+  beforeAll(async () => {
     if (process.env.MONGODB_URL) {
       url = process.env.MONGODB_URL;
     } else {
@@ -47,7 +46,7 @@ describe('write guard: single-document atomicity', () => {
     db = client.db(`test_guard_${randomUUID().slice(0, 8)}`);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await db?.dropDatabase().catch(() => {});
     await client?.close();
     await ferretdb?.stop();
@@ -66,8 +65,8 @@ describe('write guard: single-document atomicity', () => {
 
     const succeeded = results.filter((result) => result.modifiedCount === 1).length;
     const final = await products.findOne({ _id: 'croissant' });
-    assert.equal(final?.stock, 0, 'stock ends at zero, never below');
-    assert.equal(succeeded, STOCK, 'one success per unit of stock: no update lost');
+    expect(final?.stock).toBe(0); // stock ends at zero, never below
+    expect(succeeded).toBe(STOCK); // one success per unit of stock: no update lost
   });
 
   test(`${ATTEMPTS} concurrent findOneAndUpdate decrements: each success sees its own stock level`, async () => {
@@ -82,14 +81,10 @@ describe('write guard: single-document atomicity', () => {
     );
 
     const seen = results.flatMap((doc) => (doc ? [doc.stock] : []));
-    assert.equal(seen.length, STOCK, 'one success per unit of stock: no update lost');
-    assert.deepEqual(
-      [...seen].sort((a, b) => a - b),
-      Array.from({ length: STOCK }, (_, i) => i),
-      'the successes saw every level from 49 down to 0 exactly once',
-    );
+    expect(seen.length).toBe(STOCK); // one success per unit of stock: no update lost
+    expect([...seen].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: STOCK }, (_, i) => i)); // the successes saw every level from 49 down to 0 exactly once
     const final = await products.findOne({ _id: 'baguette' });
-    assert.equal(final?.stock, 0);
+    expect(final?.stock).toBe(0);
   });
 
   test('an unacknowledged write (w:0, no reply) leaves the connection usable', async () => {
@@ -99,7 +94,7 @@ describe('write guard: single-document atomicity', () => {
     try {
       const coll = single.db(db.databaseName).collection<{ _id: string }>('unacknowledged');
       await coll.insertOne({ _id: 'a' }, { writeConcern: { w: 0 } });
-      assert.equal(await coll.countDocuments({}), 1);
+      expect(await coll.countDocuments({})).toBe(1);
     } finally {
       await single.close();
     }

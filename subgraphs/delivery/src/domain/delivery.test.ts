@@ -1,17 +1,17 @@
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { AppError } from '../../../../lib/errors.js';
+import { describe, expect, test } from '@jest/globals';
+import { appError, thrownBy } from '../../../../test/support/errors.js';
 import { isOpen, nextStep, type DeliveryStatus, type Fulfilment, type StaffAction } from './delivery.js';
 
 const orderId = '65a0000000000000000000aa';
 const at = (status: DeliveryStatus, fulfilment: Fulfilment) => ({ orderId, status, fulfilment });
 
 function refused(action: StaffAction, status: DeliveryStatus, fulfilment: Fulfilment, message?: RegExp) {
-  assert.throws(
-    () => nextStep(action, at(status, fulfilment)),
-    (error: unknown) => error instanceof AppError && error.code === 'INVALID_TRANSITION' && (!message || message.test(error.message)),
-    `${action} from ${status} (${fulfilment}) should be refused`,
-  );
+  // The attempt is compared with its error, so a failure inside a loop says which one it was.
+  const attempt = `${action} from ${status} (${fulfilment})`;
+  expect({ attempt, error: thrownBy(() => nextStep(action, at(status, fulfilment))) }).toStrictEqual({
+    attempt,
+    error: appError('INVALID_TRANSITION', message ? { message } : {}),
+  });
 }
 
 const ACTIONS: StaffAction[] = ['startBaking', 'markReady', 'dispatchOrder', 'completeOrder'];
@@ -19,15 +19,15 @@ const STATUSES: DeliveryStatus[] = ['ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELI
 
 describe('nextStep', () => {
   test('a pickup order goes ASSIGNED -> BAKING -> READY -> COMPLETED', () => {
-    assert.deepEqual(nextStep('startBaking', at('ASSIGNED', 'PICKUP')), { from: 'ASSIGNED', to: 'BAKING' });
-    assert.deepEqual(nextStep('markReady', at('BAKING', 'PICKUP')), { from: 'BAKING', to: 'READY' });
-    assert.deepEqual(nextStep('completeOrder', at('READY', 'PICKUP')), { from: 'READY', to: 'COMPLETED' });
+    expect(nextStep('startBaking', at('ASSIGNED', 'PICKUP'))).toStrictEqual({ from: 'ASSIGNED', to: 'BAKING' });
+    expect(nextStep('markReady', at('BAKING', 'PICKUP'))).toStrictEqual({ from: 'BAKING', to: 'READY' });
+    expect(nextStep('completeOrder', at('READY', 'PICKUP'))).toStrictEqual({ from: 'READY', to: 'COMPLETED' });
   });
 
   test('a delivery order goes out for delivery before it is completed', () => {
-    assert.deepEqual(nextStep('markReady', at('BAKING', 'DELIVERY')), { from: 'BAKING', to: 'READY' });
-    assert.deepEqual(nextStep('dispatchOrder', at('READY', 'DELIVERY')), { from: 'READY', to: 'OUT_FOR_DELIVERY' });
-    assert.deepEqual(nextStep('completeOrder', at('OUT_FOR_DELIVERY', 'DELIVERY')), { from: 'OUT_FOR_DELIVERY', to: 'COMPLETED' });
+    expect(nextStep('markReady', at('BAKING', 'DELIVERY'))).toStrictEqual({ from: 'BAKING', to: 'READY' });
+    expect(nextStep('dispatchOrder', at('READY', 'DELIVERY'))).toStrictEqual({ from: 'READY', to: 'OUT_FOR_DELIVERY' });
+    expect(nextStep('completeOrder', at('OUT_FOR_DELIVERY', 'DELIVERY'))).toStrictEqual({ from: 'OUT_FOR_DELIVERY', to: 'COMPLETED' });
     refused('completeOrder', 'READY', 'DELIVERY', /it is READY, not OUT_FOR_DELIVERY/);
   });
 
@@ -43,7 +43,7 @@ describe('nextStep', () => {
     for (const fulfilment of ['PICKUP', 'DELIVERY'] as const) {
       for (const action of ACTIONS) {
         for (const status of STATUSES) {
-          if (allowed.has(`${action} ${status} ${fulfilment}`)) assert.doesNotThrow(() => nextStep(action, at(status, fulfilment)));
+          if (allowed.has(`${action} ${status} ${fulfilment}`)) expect(() => nextStep(action, at(status, fulfilment))).not.toThrow();
           else refused(action, status, fulfilment);
         }
       }
@@ -56,5 +56,5 @@ describe('nextStep', () => {
 });
 
 test('a baker is busy with a delivery until it is completed or cancelled', () => {
-  assert.deepEqual(STATUSES.filter(isOpen), ['ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY']);
+  expect(STATUSES.filter(isOpen)).toStrictEqual(['ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY']);
 });

@@ -1,17 +1,16 @@
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { AppError } from '../../../../lib/errors.js';
+import { describe, expect, test } from '@jest/globals';
+import { appError } from '../../../../test/support/errors.js';
 import { checkQuantity, isSoldOut, validateNewProduct, validateProductChanges } from './product.js';
 
 const valid = { sku: 'SALT-BREAD', name: 'Salt bread', price: 3500 };
 
 function rejects(fn: () => unknown, field: string) {
-  assert.throws(fn, (error: unknown) => error instanceof AppError && error.code === 'BAD_USER_INPUT' && error.field === field);
+  expect(fn).toThrow(appError('BAD_USER_INPUT', { field }));
 }
 
 describe('validateNewProduct', () => {
   test('accepts a product and fills defaults', () => {
-    assert.deepEqual(validateNewProduct({ ...valid, description: '  ' }), {
+    expect(validateNewProduct({ ...valid, description: '  ' })).toStrictEqual({
       ...valid,
       description: null,
       limitedEdition: false,
@@ -21,9 +20,9 @@ describe('validateNewProduct', () => {
 
   test('trims names and keeps stock and limited edition', () => {
     const product = validateNewProduct({ ...valid, name: '  Salt bread ', initialStock: 12, limitedEdition: true });
-    assert.equal(product.name, 'Salt bread');
-    assert.equal(product.initialStock, 12);
-    assert.equal(product.limitedEdition, true);
+    expect(product.name).toBe('Salt bread');
+    expect(product.initialStock).toBe(12);
+    expect(product.limitedEdition).toBe(true);
   });
 
   test('names the field of each bad value', () => {
@@ -40,8 +39,8 @@ describe('validateNewProduct', () => {
 
 describe('validateProductChanges', () => {
   test('keeps only the fields given', () => {
-    assert.deepEqual(validateProductChanges({ price: 4000 }), { price: 4000 });
-    assert.deepEqual(validateProductChanges({ description: null }), { description: null });
+    expect(validateProductChanges({ price: 4000 })).toStrictEqual({ price: 4000 });
+    expect(validateProductChanges({ description: null })).toStrictEqual({ description: null });
   });
 
   test('refuses to remove required fields', () => {
@@ -51,13 +50,13 @@ describe('validateProductChanges', () => {
 });
 
 test('quantities are whole numbers within bounds', () => {
-  assert.equal(checkQuantity(5, 'quantity'), 5);
+  expect(checkQuantity(5, 'quantity')).toBe(5);
   rejects(() => checkQuantity(0, 'quantity'), 'quantity');
   rejects(() => checkQuantity(1.5, 'quantity'), 'quantity');
   rejects(() => checkQuantity(1_000_000, 'quantity'), 'quantity');
 });
 
 test('a product with nothing available is sold out', () => {
-  assert.equal(isSoldOut({ available: 0 }), true);
-  assert.equal(isSoldOut({ available: 1 }), false);
+  expect(isSoldOut({ available: 0 })).toBe(true);
+  expect(isSoldOut({ available: 1 })).toBe(false);
 });

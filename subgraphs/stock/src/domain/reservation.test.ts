@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { expect, test } from '@jest/globals';
 import { AppError } from '../../../../lib/errors.js';
 import { normalizeLines } from './reservation.js';
 
@@ -7,7 +6,7 @@ const A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb';
 
 test('repeated products are merged so each is held once', () => {
-  assert.deepEqual(normalizeLines([{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }, { productId: A.toUpperCase(), quantity: 3 }]), [
+  expect(normalizeLines([{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }, { productId: A.toUpperCase(), quantity: 3 }])).toStrictEqual([
     { productId: A, quantity: 5 },
     { productId: B, quantity: 1 },
   ]);
@@ -22,8 +21,8 @@ test('bad lines name the offending field', () => {
     }
     return undefined;
   };
-  assert.equal(field(() => normalizeLines([])), 'lines');
-  assert.equal(field(() => normalizeLines([{ productId: 'nope', quantity: 1 }])), 'lines[0].productId');
-  assert.equal(field(() => normalizeLines([{ productId: A, quantity: 1 }, { productId: B, quantity: 0 }])), 'lines[1].quantity');
-  assert.equal(field(() => normalizeLines(Array.from({ length: 21 }, () => ({ productId: A, quantity: 1 })))), 'lines');
+  expect(field(() => normalizeLines([]))).toBe('lines');
+  expect(field(() => normalizeLines([{ productId: 'nope', quantity: 1 }]))).toBe('lines[0].productId');
+  expect(field(() => normalizeLines([{ productId: A, quantity: 1 }, { productId: B, quantity: 0 }]))).toBe('lines[1].quantity');
+  expect(field(() => normalizeLines(Array.from({ length: 21 }, () => ({ productId: A, quantity: 1 }))))).toBe('lines');
 });
