@@ -1,12 +1,17 @@
 /**
- * Headless Chromium for browser tests, driven by playwright-core (which downloads
- * no browser): Debian's /usr/bin/chromium, installed by scripts/install-chromium.sh.
+ * Headless Chromium for browser tests, driven by playwright-core (which downloads no browser):
+ * CHROMIUM_PATH when set, else the system's /usr/bin/chromium, else the Chromium that the
+ * @sparticuz/chromium npm package ships, unpacked once into .tools/. So `npm ci && npm test`
+ * needs no browser installed.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, LaunchOptions, Page, Request } from 'playwright-core';
+import { ROOT } from '../../scripts/services.js';
 
-export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Headless Chromium's background networking (component updates, safe browsing,
@@ -25,16 +30,59 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run 'bash scripts/install-chromium.sh' (or set CHROMIUM_PATH)`);
-  }
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: findChromium(),
     headless: true,
     timeout: 60_000,
     ...options,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
+}
+
+/**
+ * The package's Chromium is a headless shell; the flags above run it too. The package's own list
+ * (`chromium.args`) is for serverless hosts and turns off web security, which the playground test
+ * relies on: it is not used.
+ */
+function findChromium(): string {
+  const configured = process.env['CHROMIUM_PATH'];
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH is ${configured}, which does not exist`);
+    return configured;
+  }
+  return existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : bundledChromium();
+}
+
+/**
+ * @sparticuz/chromium's binary, unpacked into .tools/chromium-<version>/ on first use. The package
+ * unpacks into os.tmpdir() and then trusts whatever is there, so a child process with a private
+ * TMPDIR unpacks it, and a rename publishes it whole: an interrupted or concurrent run never leaves
+ * a half-written browser behind.
+ */
+function bundledChromium(): string {
+  const manifest = path.join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json');
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const dir = path.join(ROOT, '.tools', `chromium-${version}`);
+  const binary = path.join(dir, 'chromium');
+  if (existsSync(binary)) return binary;
+
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const partial = mkdtempSync(`${dir}.partial-`);
+  const unpack = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "const { default: chromium } = await import('@sparticuz/chromium'); await chromium.executablePath();"],
+    { cwd: ROOT, env: { ...process.env, TMPDIR: partial }, encoding: 'utf8' },
+  );
+  if (unpack.status !== 0 || !existsSync(path.join(partial, 'chromium'))) {
+    rmSync(partial, { recursive: true, force: true });
+    throw new Error(`could not unpack the Chromium of @sparticuz/chromium ${version} (set CHROMIUM_PATH to a Chromium instead):\n${unpack.stderr}`);
+  }
+  try {
+    renameSync(partial, dir);
+  } catch {
+    rmSync(partial, { recursive: true, force: true }); // another run published it first
+  }
+  return binary;
 }
 
 /**
