@@ -1,8 +1,22 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { SimulatedCardProvider } from './simulated-card-provider.js';
 
 const normal = () => new SimulatedCardProvider({ delayMs: 0, mode: 'normal', slowTokenDelayMs: 50 });
 const charge = (token: string | null, key = `order-${token}`) => ({ key, amount: 5000, token });
+
+/** How a promise stands, read at any moment: for waits played on Jest's fake clock. */
+function track<T>(promise: Promise<T>) {
+  const seen: { state: 'pending' | 'fulfilled' | 'rejected'; value?: T; reason?: unknown } = { state: 'pending' };
+  promise.then(
+    (value) => Object.assign(seen, { state: 'fulfilled', value }),
+    (reason: unknown) => Object.assign(seen, { state: 'rejected', reason }),
+  );
+  return seen;
+}
+
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 describe('the simulated card provider', () => {
   test('answers by test token: tok_visa approved, tok_chargeDeclined declined, anything else an invalid token', async () => {
@@ -20,9 +34,12 @@ describe('the simulated card provider', () => {
   });
 
   test('tok_timeout approves only after its delay', async () => {
-    const started = performance.now();
-    expect(await normal().authorize(charge('tok_timeout'))).toStrictEqual({ outcome: 'APPROVED' });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(45); // it waited
+    jest.useFakeTimers();
+    const authorized = track(normal().authorize(charge('tok_timeout')));
+    await jest.advanceTimersByTimeAsync(49);
+    expect(authorized).toStrictEqual({ state: 'pending' });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(authorized).toStrictEqual({ state: 'fulfilled', value: { outcome: 'APPROVED' } });
   });
 
   test('tok_unavailableOnce is unreachable on the first attempt for an order, then approves', async () => {
@@ -43,10 +60,13 @@ describe('the simulated card provider', () => {
   });
 
   test('in failing mode every call rejects, after the configured delay', async () => {
+    jest.useFakeTimers();
     const provider = new SimulatedCardProvider({ delayMs: 30, mode: 'failing' });
-    const started = performance.now();
-    await expect(provider.authorize(charge('tok_visa'))).rejects.toThrow(/unreachable/);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25); // it was slow before failing
-    await expect(provider.release('order-5')).rejects.toThrow(/unreachable/);
+    const calls = [track(provider.authorize(charge('tok_visa'))), track(provider.release('order-5'))];
+    await jest.advanceTimersByTimeAsync(29);
+    expect(calls).toStrictEqual([{ state: 'pending' }, { state: 'pending' }]); // slow before failing
+    await jest.advanceTimersByTimeAsync(1);
+    const unreachable = { state: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/unreachable/) }) };
+    expect(calls).toStrictEqual([unreachable, unreachable]);
   });
 });

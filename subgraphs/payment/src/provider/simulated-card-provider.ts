@@ -1,5 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CardAuthorization, CardDecision, CardProvider } from '../domain/card-provider.js';
+
+/** On the global timer, which tests can fake (Jest's fake timers leave node:timers/promises alone). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** How the simulated provider behaves; read once at start (see `settings.ts`). */
 export interface SimulatedProviderSettings {
