@@ -50,7 +50,7 @@ class PrerequisiteError extends Error {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
       `The integration and e2e tests need a MongoDB-compatible store and a Redis, and could not start them:\n  ${reason}\n` +
-        'See "Prerequisites" in README.md; or set MONGODB_URL and REDIS_URL to running servers. `npm run test:unit` needs neither.',
+        'README.md ("Two commands") says how to get each; or set MONGODB_URL and REDIS_URL to running servers. `npm run test:unit` needs neither.',
     );
     this.name = 'PrerequisiteError';
     this.stack = `${this.name}: ${this.message}`;
