@@ -1,7 +1,7 @@
 /**
  * `npm test`: unit, integration and end-to-end tests on a real FerretDB (behind the write guard,
- * on a fresh data folder) and a real Redis, through node's own test runner. MONGODB_URL and
- * REDIS_URL, when set, are used instead.
+ * on a fresh PostgreSQL database) and a real Redis, through node's own test runner. MONGODB_URL,
+ * POSTGRES_URL and REDIS_URL, when set, are used instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -33,6 +33,7 @@ rmSync(path.join(ROOT, '.data', 'test-logs'), { recursive: true, force: true });
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-test-'));
 const infra = await startInfrastructure({
   dataDir,
+  durability: 'throwaway',
   ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
 });
@@ -41,7 +42,18 @@ const infra = await startInfrastructure({
 const runner = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', MONGODB_URL: infra.mongoUrl, REDIS_URL: infra.redisUrl } },
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      MONGODB_URL: infra.mongoUrl,
+      REDIS_URL: infra.redisUrl,
+      // The store's own tests start FerretDBs of their own on this PostgreSQL.
+      ...(infra.postgresUrl ? { POSTGRES_URL: infra.postgresUrl } : {}),
+    },
+  },
 );
 const code = await new Promise<number>((resolve) => runner.once('exit', (exitCode) => resolve(exitCode ?? 1)));
 await infra.stop();

@@ -1,8 +1,9 @@
 /**
- * The project's local MongoDB: FerretDB v1.24.2 on SQLite behind the write guard (tools/ferretdb,
- * shared/design/STORAGE.md), built into .tools/bin/ferretdb by scripts/install-ferretdb.sh.
+ * The project's local MongoDB: FerretDB v1.24.2 on PostgreSQL behind the write guard
+ * (tools/ferretdb, shared/design/STORAGE.md), built into .tools/bin/ferretdb by
+ * scripts/install-ferretdb.sh.
  *
- * Also holds the small child-process helpers that redis.ts shares.
+ * Also holds the small child-process helpers that redis.ts and postgres.ts share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,8 +20,11 @@ const INSTALL_SCRIPT = path.join(ROOT, 'scripts', 'install-ferretdb.sh');
 const READY_TIMEOUT_MS = 30_000;
 
 export interface FerretDBOptions {
-  /** SQLite data directory (one file per database); created if missing. */
-  dataDir: string;
+  /**
+   * URL of the (existing) PostgreSQL database FerretDB keeps its data in, one schema per
+   * MongoDB database. See postgres.ts.
+   */
+  postgresUrl: string;
   /** Loopback port to listen on; a free one when omitted. */
   port?: number;
   /** Expose FerretDB without the write guard: concurrent updates get LOST. Demonstrations only. */
@@ -62,12 +66,11 @@ async function runInstallScript(): Promise<string> {
 /** Starts the guarded FerretDB on a loopback port and resolves once it accepts connections. */
 export async function startFerretDB(opts: FerretDBOptions): Promise<RunningFerretDB> {
   const bin = await ensureFerretDBBinary();
-  const dataDir = path.resolve(opts.dataDir);
   // A port found free can be taken before the binary binds it: then try another one.
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await launch(bin, dataDir, port, opts.noGuard ?? false);
+      return await launch(bin, opts.postgresUrl, port, opts.noGuard ?? false);
     } catch (error) {
       const portTaken = error instanceof Error && /address already in use/.test(error.message);
       if (!portTaken || opts.port !== undefined || attempt >= 3) throw error;
@@ -75,8 +78,8 @@ export async function startFerretDB(opts: FerretDBOptions): Promise<RunningFerre
   }
 }
 
-async function launch(bin: string, dataDir: string, port: number, noGuard: boolean): Promise<RunningFerretDB> {
-  const args = ['--listen-addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', process.env.FERRETDB_LOG_LEVEL ?? 'warn'];
+async function launch(bin: string, postgresUrl: string, port: number, noGuard: boolean): Promise<RunningFerretDB> {
+  const args = ['--listen-addr', `127.0.0.1:${port}`, '--postgresql-url', postgresUrl, '--log-level', process.env.FERRETDB_LOG_LEVEL ?? 'warn'];
   if (noGuard) args.push('--no-guard');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = new OutputTail();
@@ -145,7 +148,7 @@ function waitForReadyLine(child: ChildProcess): Promise<string> {
   });
 }
 
-// Helpers shared with redis.ts.
+// Helpers shared with redis.ts and postgres.ts.
 
 /** A free loopback TCP port: listen on port 0, note the port, close. */
 export async function freePort(): Promise<number> {
