@@ -50,7 +50,7 @@ trap 'rm -f "$tmp"' EXIT
   # not look stuck.
   (while sleep 15; do echo "install-ferretdb: still building..." >&2; done) &
   ticker=$!
-  trap 'kill "$ticker" 2>/dev/null; rm -f "$tmp"' EXIT
+  trap 'kill "$ticker" 2>/dev/null' EXIT
   go build -trimpath -tags ferretdb_no_sqlite -o "$tmp" .
 )
 mv -f "$tmp" "$bin" # atomic: a concurrent run never sees half a binary

@@ -34,6 +34,17 @@ export interface StoreOptions {
    * @defaultValue `durable`
    */
   durability?: 'durable' | 'throwaway';
+  /**
+   * FerretDB's PostgreSQL database, created when missing.
+   * @defaultValue `ferretdb` when durable, `ferretdb_test_<random>` when throwaway
+   */
+  database?: string;
+  /**
+   * Drop that database at stop (on a server this call did not start; a cluster it started in
+   * a temporary folder goes as a whole).
+   * @defaultValue true for a throwaway store
+   */
+  dropDatabase?: boolean;
   /** Expose FerretDB without the write guard: concurrent updates get LOST. Demonstrations only. */
   noGuard?: boolean;
 }
@@ -73,10 +84,10 @@ export async function startStore(opts: StoreOptions = {}): Promise<RunningStore>
   };
 
   try {
-    const database = durability === 'throwaway' ? `ferretdb_test_${randomUUID().replaceAll('-', '').slice(0, 12)}` : 'ferretdb';
+    const database = opts.database ?? (durability === 'throwaway' ? `ferretdb_test_${randomUUID().replaceAll('-', '').slice(0, 12)}` : 'ferretdb');
     const ferretdbPostgresUrl = await ensureDatabase(postgres.url, database);
-    // A throwaway database on a server we did not start would otherwise stay behind.
-    if (durability === 'throwaway' && !postgres.startedByUs) cleanups.push(() => dropDatabase(postgres.url, database));
+    const goesWithCluster = postgres.startedByUs && tempDir !== undefined;
+    if ((opts.dropDatabase ?? durability === 'throwaway') && !goesWithCluster) cleanups.push(() => dropDatabase(postgres.url, database));
     const ferretdb = await startFerretDB({ postgresUrl: ferretdbPostgresUrl, ...(opts.noGuard ? { noGuard: true } : {}) });
     cleanups.push(() => ferretdb.stop());
 
