@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort, OutputTail } from './ferretdb.js';
+import { freePort, OutputTail, spawnTied, stopTied } from './ferretdb.js';
 
 const READY_TIMEOUT_MS = 60_000;
 const INSTALL_HINT =
@@ -224,9 +224,9 @@ async function launch(bin: Binaries, dataDir: string, port: number, durability: 
     ...(durability === 'throwaway' ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
   };
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  // In the caller's process group, so a Ctrl-C in the terminal reaches PostgreSQL too (a fast
-  // shutdown) even when the caller has no handler of its own to call stop().
-  const child = spawn(bin.postgres, args, { ...user, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIGINT is PostgreSQL's fast shutdown: it ends open sessions and writes a checkpoint
+  // (SIGTERM would wait for every client to leave).
+  const child = spawnTied(bin.postgres, args, { stopSignal: 'SIGINT', ...user, env });
   const output = new OutputTail();
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk));
@@ -246,18 +246,13 @@ async function launch(bin: Binaries, dataDir: string, port: number, durability: 
           ? `did not accept connections within ${READY_TIMEOUT_MS / 1000}s`
           : undefined;
     if (failure) {
-      await shutdown(child);
+      await stopPostgres(child);
       throw new Error(`PostgreSQL (${bin.postgres} ${args.join(' ')}) ${failure}:\n${output.toString() || '(no output)'}`);
     }
     if (!(await connectError(url))) break;
     await sleep(100);
   }
 
-  // Safety net: a parent that exits without calling stop() still shuts PostgreSQL down.
-  const stopOnExit = (): void => {
-    child.kill('SIGINT');
-  };
-  process.on('exit', stopOnExit);
   let stopping: Promise<void> | undefined;
   child.once('exit', (code, signal) => {
     if (!stopping) process.stderr.write(`PostgreSQL exited unexpectedly (${signal ?? `code ${code}`}):\n${output.toString()}\n`);
@@ -268,8 +263,7 @@ async function launch(bin: Binaries, dataDir: string, port: number, durability: 
     startedByUs: true,
     stop() {
       stopping ??= (async () => {
-        process.off('exit', stopOnExit);
-        await shutdown(child);
+        await stopPostgres(child);
       })();
       return stopping;
     },
@@ -277,23 +271,12 @@ async function launch(bin: Binaries, dataDir: string, port: number, durability: 
 }
 
 /**
- * SIGINT is PostgreSQL's fast shutdown: it ends open sessions and writes a checkpoint (SIGTERM
- * would wait for every client to leave). If that takes too long, SIGQUIT: immediate shutdown,
- * which its child processes obey too (SIGKILL would orphan them), recovered from the WAL at the
- * next start.
+ * A fast shutdown; if that takes too long, SIGQUIT to the group: PostgreSQL's immediate
+ * shutdown, which its child processes obey too (SIGKILL would orphan them), recovered from the
+ * WAL at the next start.
  */
-async function shutdown(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGINT');
-  const quit = setTimeout(() => child.kill('SIGQUIT'), 15_000);
-  const kill = setTimeout(() => child.kill('SIGKILL'), 25_000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(quit);
-    clearTimeout(kill);
-  }
+function stopPostgres(child: ChildProcess): Promise<void> {
+  return stopTied(child, 15_000, ['SIGQUIT', 'SIGKILL']);
 }
 
 /** The URL without its password, for messages. */
