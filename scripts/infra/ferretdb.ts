@@ -91,7 +91,8 @@ async function launch(bin: string, postgresUrl: string, port: number, noGuard: b
   } catch (error) {
     await stopTied(child);
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`FerretDB (${bin} ${args.join(' ')}) failed to start: ${reason}\n${stderr.toString() || '(no output on stderr)'}`);
+    const shown = args.map((arg) => (arg === postgresUrl ? redact(arg) : arg)).join(' ');
+    throw new Error(`FerretDB (${bin} ${shown}) failed to start: ${reason}\n${stderr.toString() || '(no output on stderr)'}`);
   }
 
   let stopping: Promise<void> | undefined;
@@ -233,5 +234,16 @@ export class OutputTail {
   }
   toString(): string {
     return this.text.trim();
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
   }
 }

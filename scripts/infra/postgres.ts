@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort, OutputTail, spawnTied, stopTied } from './ferretdb.js';
+import { freePort, OutputTail, redact, spawnTied, stopTied } from './ferretdb.js';
 
 const READY_TIMEOUT_MS = 60_000;
 const INSTALL_HINT =
@@ -277,15 +277,4 @@ async function launch(bin: Binaries, dataDir: string, port: number, durability: 
  */
 function stopPostgres(child: ChildProcess): Promise<void> {
   return stopTied(child, 15_000, ['SIGQUIT', 'SIGKILL']);
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

@@ -140,3 +140,14 @@ func TestLockTableExcludesAndShrinks(t *testing.T) {
 		t.Errorf("idle table holds %d databases, %d collections, %d documents; want none", dbs, colls, docs)
 	}
 }
+
+func TestEveryConnectionUsesCustomPlans(t *testing.T) {
+	got, err := withCustomPlans("postgres://u@127.0.0.1:5432/ferretdb?sslmode=disable&plan_cache_mode=auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "postgres://u@127.0.0.1:5432/ferretdb?plan_cache_mode=force_custom_plan&sslmode=disable"
+	if got != want {
+		t.Errorf("withCustomPlans = %s, want %s", got, want)
+	}
+}
