@@ -11,10 +11,13 @@
  *
  * Runs on POSTGRES_URL (a database of its own, dropped afterwards), else on a temporary cluster
  * with PostgreSQL's durable defaults, as `npm start` runs. Prints a table and writes it to
- * bench/results/store.md. BENCH_DOCS, BENCH_RUNS and BENCH_WRITES override the sizes.
+ * bench/results/store.md. BENCH_DOCS, BENCH_RUNS and BENCH_WRITES override the sizes;
+ * BENCH_DURABILITY=throwaway measures a cluster of its own with npm test's settings (no fsync,
+ * asynchronous commit) instead.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
@@ -27,6 +30,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const RUNS_WITHOUT_GIN = Math.max(10, Math.round(RUNS / 10)); // each of these scans every document
 const WRITES = Number(process.env.BENCH_WRITES ?? 200); // per writer
 const WRITERS = 8;
+const DURABILITY = process.env.BENCH_DURABILITY === 'throwaway' ? 'throwaway' : 'durable';
 
 interface Order {
   _id: string;
@@ -37,7 +41,7 @@ interface Order {
   note?: number;
 }
 
-const store = await startStore({ database: `ferretdb_bench_${randomUUID().slice(0, 8)}`, dropDatabase: true });
+const store = await startStore({ durability: DURABILITY, database: `ferretdb_bench_${randomUUID().slice(0, 8)}`, dropDatabase: true });
 const client = new mongoose.mongo.MongoClient(store.mongoUrl, { maxPoolSize: 20, retryWrites: false });
 const sql = new pg.Client({ connectionString: store.ferretdbPostgresUrl });
 const rows: string[][] = [];
@@ -101,7 +105,7 @@ try {
     rows.push([name, ms(withGin.get(name), 0.5), ms(withGin.get(name), 0.95), ms(withoutGin.get(name), 0.5), ms(withoutGin.get(name), 0.95)]);
   }
   const table = [
-    `Store: FerretDB v1.24.2 on PostgreSQL behind the write guard; ${DOCS} documents; ${RUNS} runs with GIN, ${RUNS_WITHOUT_GIN} without.`,
+    `Store: FerretDB v1.24.2 on PostgreSQL (${DURABILITY}) behind the write guard; ${DOCS} documents; ${RUNS} runs with GIN, ${RUNS_WITHOUT_GIN} without; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
     '',
     ...markdown(rows),
     '',
@@ -114,7 +118,7 @@ try {
     ]),
   ].join('\n');
   console.log(`\n${table}`);
-  const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'store.md');
+  const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', DURABILITY === 'durable' ? 'store.md' : `store-${DURABILITY}.md`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${table}\n`);
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
