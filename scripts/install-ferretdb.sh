@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the project's FerretDB (v1.24.2 on SQLite, behind the write guard; see tools/ferretdb
+# Builds the project's FerretDB (v1.24.2 on PostgreSQL, behind the write guard; see tools/ferretdb
 # and shared/design/STORAGE.md) into .tools/bin/ferretdb.
 #
 # Builds only when the binary is missing or older than a file under tools/ferretdb; quiet when
@@ -36,17 +36,22 @@ if ! [[ "$go_version" =~ ^(devel )?go1\.([0-9]+) ]] || ((BASH_REMATCH[2] < 24));
   exit 1
 fi
 
-echo "install-ferretdb: building $bin (a first build takes a minute or two)" >&2
+echo "install-ferretdb: building $bin (a first build downloads Go modules and takes a few minutes)" >&2
 mkdir -p "$(dirname "$bin")"
 tmp="$bin.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-# CGO_ENABLED=0: the SQLite driver is pure Go, so no C compiler is needed.
+# CGO_ENABLED=0: FerretDB and pgx are pure Go, so no C compiler is needed.
 # -buildvcs=false: no git stamping (and no failure where git is missing).
-# ferretdb_no_postgresql: only the SQLite backend is used, so skip compiling the PostgreSQL one.
+# ferretdb_no_sqlite: only the PostgreSQL backend is used, so skip compiling the SQLite one.
 (
   cd "$src"
-  CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
-    go build -trimpath -tags ferretdb_no_postgresql -o "$tmp" .
+  export CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
+  # A progress line every 15 s, so a slow first build (module downloads, then compiling) does
+  # not look stuck.
+  (while sleep 15; do echo "install-ferretdb: still building..." >&2; done) &
+  ticker=$!
+  trap 'kill "$ticker" 2>/dev/null' EXIT
+  go build -trimpath -tags ferretdb_no_sqlite -o "$tmp" .
 )
 mv -f "$tmp" "$bin" # atomic: a concurrent run never sees half a binary
 echo "install-ferretdb: done" >&2

@@ -1,7 +1,8 @@
 /**
  * Why the write guard exists (shared/design/STORAGE.md): runs the race of
  * test/integration/write-guard.test.ts against FerretDB without the guard and with it, each on a
- * fresh temporary data directory, and prints what happened.
+ * fresh PostgreSQL database (on POSTGRES_URL, or on a temporary cluster of its own), and prints
+ * what happened.
  *
  *   npx tsx scripts/race-without-guard.ts [attempts=200] [stock=50]
  *
@@ -12,11 +13,8 @@
  * so more decrements report success than the stock allowed while their changes overwrite each
  * other: lost updates.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import mongoose from 'mongoose';
-import { startFerretDB } from './infra/index.js';
+import { startStore } from './infra/index.js';
 
 const { MongoClient } = mongoose.mongo;
 
@@ -55,13 +53,11 @@ async function race(url: string): Promise<RaceResult> {
 }
 
 async function run(noGuard: boolean): Promise<RaceResult> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-race-'));
-  const ferretdb = await startFerretDB({ dataDir, noGuard });
+  const store = await startStore({ durability: 'throwaway', noGuard });
   try {
-    return await race(ferretdb.url);
+    return await race(store.mongoUrl);
   } finally {
-    await ferretdb.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await store.stop();
   }
 }
 

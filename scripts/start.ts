@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on this machine. Uses MONGODB_URL and REDIS_URL when they answer;
- * otherwise starts the project's guarded FerretDB (data in .data/) and a Redis. Seeds demo data on
+ * otherwise starts the project's guarded FerretDB (on POSTGRES_URL, or on a PostgreSQL of its
+ * own with its data in .data/postgres) and a Redis. Seeds demo data on
  * the first run, starts every service as its own process, prints the URLs, and stops everything
  * on Ctrl-C.
  */

@@ -1,8 +1,9 @@
 /**
- * The project's local MongoDB: FerretDB v1.24.2 on SQLite behind the write guard (tools/ferretdb,
- * shared/design/STORAGE.md), built into .tools/bin/ferretdb by scripts/install-ferretdb.sh.
+ * The project's local MongoDB: FerretDB v1.24.2 on PostgreSQL behind the write guard
+ * (tools/ferretdb, shared/design/STORAGE.md), built into .tools/bin/ferretdb by
+ * scripts/install-ferretdb.sh.
  *
- * Also holds the small child-process helpers that redis.ts shares.
+ * Also holds the small child-process helpers that redis.ts and postgres.ts share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,8 +20,11 @@ const INSTALL_SCRIPT = path.join(ROOT, 'scripts', 'install-ferretdb.sh');
 const READY_TIMEOUT_MS = 30_000;
 
 export interface FerretDBOptions {
-  /** SQLite data directory (one file per database); created if missing. */
-  dataDir: string;
+  /**
+   * URL of the (existing) PostgreSQL database FerretDB keeps its data in, one schema per
+   * MongoDB database. See postgres.ts.
+   */
+  postgresUrl: string;
   /** Loopback port to listen on; a free one when omitted. */
   port?: number;
   /** Expose FerretDB without the write guard: concurrent updates get LOST. Demonstrations only. */
@@ -30,7 +34,7 @@ export interface FerretDBOptions {
 export interface RunningFerretDB {
   /** `mongodb://127.0.0.1:PORT/` */
   url: string;
-  /** SIGTERM, then SIGKILL after a few seconds; safe to call more than once. */
+  /** Graceful shutdown, SIGKILL after a few seconds; safe to call more than once. */
   stop(): Promise<void>;
 }
 
@@ -62,12 +66,11 @@ async function runInstallScript(): Promise<string> {
 /** Starts the guarded FerretDB on a loopback port and resolves once it accepts connections. */
 export async function startFerretDB(opts: FerretDBOptions): Promise<RunningFerretDB> {
   const bin = await ensureFerretDBBinary();
-  const dataDir = path.resolve(opts.dataDir);
   // A port found free can be taken before the binary binds it: then try another one.
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await launch(bin, dataDir, port, opts.noGuard ?? false);
+      return await launch(bin, opts.postgresUrl, port, opts.noGuard ?? false);
     } catch (error) {
       const portTaken = error instanceof Error && /address already in use/.test(error.message);
       if (!portTaken || opts.port !== undefined || attempt >= 3) throw error;
@@ -75,10 +78,10 @@ export async function startFerretDB(opts: FerretDBOptions): Promise<RunningFerre
   }
 }
 
-async function launch(bin: string, dataDir: string, port: number, noGuard: boolean): Promise<RunningFerretDB> {
-  const args = ['--listen-addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', process.env.FERRETDB_LOG_LEVEL ?? 'warn'];
+async function launch(bin: string, postgresUrl: string, port: number, noGuard: boolean): Promise<RunningFerretDB> {
+  const args = ['--listen-addr', `127.0.0.1:${port}`, '--postgresql-url', postgresUrl, '--log-level', process.env.FERRETDB_LOG_LEVEL ?? 'warn'];
   if (noGuard) args.push('--no-guard');
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTied(bin, args, { stopSignal: 'SIGTERM' });
   const stderr = new OutputTail();
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
 
@@ -86,16 +89,11 @@ async function launch(bin: string, dataDir: string, port: number, noGuard: boole
   try {
     address = await waitForReadyLine(child);
   } catch (error) {
-    await terminate(child);
+    await stopTied(child);
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`FerretDB (${bin} ${args.join(' ')}) failed to start: ${reason}\n${stderr.toString() || '(no output on stderr)'}`);
+    const shown = args.map((arg) => (arg === postgresUrl ? redact(arg) : arg)).join(' ');
+    throw new Error(`FerretDB (${bin} ${shown}) failed to start: ${reason}\n${stderr.toString() || '(no output on stderr)'}`);
   }
-
-  // Safety net: a parent that exits without calling stop() still takes FerretDB down with it.
-  const killOnExit = (): void => {
-    child.kill('SIGTERM');
-  };
-  process.on('exit', killOnExit);
 
   let stopping: Promise<void> | undefined;
   child.once('exit', (code, signal) => {
@@ -108,8 +106,7 @@ async function launch(bin: string, dataDir: string, port: number, noGuard: boole
     url: `mongodb://${address}/`,
     stop() {
       stopping ??= (async () => {
-        process.off('exit', killOnExit);
-        await terminate(child);
+        await stopTied(child);
       })();
       return stopping;
     },
@@ -145,7 +142,7 @@ function waitForReadyLine(child: ChildProcess): Promise<string> {
   });
 }
 
-// Helpers shared with redis.ts.
+// Helpers shared with redis.ts and postgres.ts.
 
 /** A free loopback TCP port: listen on port 0, note the port, close. */
 export async function freePort(): Promise<number> {
@@ -156,6 +153,62 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * Spawns a server tied to this process: in a process group of its own, so a Ctrl-C in the
+ * terminal reaches only this process, which then stops its servers in order (FerretDB before
+ * the PostgreSQL under it); and under a small `sh` watchdog that sends the server `stopSignal`
+ * once this process's end of its stdin closes, which happens however this process ends (even
+ * by SIGKILL), so no server outlives it. stopTied() closes that pipe.
+ */
+export function spawnTied(
+  command: string,
+  args: readonly string[],
+  opts: { stopSignal: 'SIGTERM' | 'SIGINT'; uid?: number; gid?: number; env?: NodeJS.ProcessEnv },
+): ChildProcess {
+  // The pipe is kept as fd 3 (a background job's stdin would be /dev/null); the server gets
+  // neither. A background reader waits for EOF on it. If the server ends first, the reader is
+  // killed and the watchdog exits with the server's status.
+  const watchdog = `exec 3<&0
+"$0" "$@" </dev/null 3<&- & pid=$!
+(read -r _ <&3; kill -${opts.stopSignal.slice(3)} "$pid" 2>/dev/null) &
+reader=$!
+exec 3<&-
+wait "$pid"; status=$?
+kill "$reader" 2>/dev/null
+exit "$status"`;
+  return spawn('sh', ['-c', watchdog, command, ...args], {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+}
+
+/**
+ * Stops a server started by spawnTied: closes its stdin (the watchdog then sends its stop
+ * signal), then after `graceMs` sends each of `escalation` to its whole process group, a few
+ * seconds apart. Resolves once the watchdog exited; safe to call more than once.
+ */
+export async function stopTied(child: ChildProcess, graceMs = 5_000, escalation: NodeJS.Signals[] = ['SIGKILL']): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.stdin?.end();
+  const timers = escalation.map((signal, i) =>
+    setTimeout(() => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // the group is already gone
+      }
+    }, graceMs + i * 5_000),
+  );
+  try {
+    await exited;
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+  }
 }
 
 /** SIGTERM, then SIGKILL if the process is still there after `graceMs`; resolves once it exited. */
@@ -181,5 +234,16 @@ export class OutputTail {
   }
   toString(): string {
     return this.text.trim();
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
   }
 }

@@ -25,7 +25,8 @@ export async function setup(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-test-'));
   let infra: Infrastructure;
   try {
-    infra = await startInfrastructure({ dataDir });
+    // Throwaway: a database of the run's own, dropped at the end, on a cluster that skips fsync.
+    infra = await startInfrastructure({ dataDir, durability: 'throwaway' });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw new PrerequisiteError(error);
@@ -34,6 +35,8 @@ export async function setup(): Promise<void> {
   process.env.NODE_ENV = 'test';
   process.env.MONGODB_URL = infra.mongoUrl;
   process.env.REDIS_URL = infra.redisUrl;
+  // The store's own tests start FerretDBs of their own on this PostgreSQL.
+  if (infra.postgresUrl) process.env.POSTGRES_URL = infra.postgresUrl;
 }
 
 export async function teardown(): Promise<void> {

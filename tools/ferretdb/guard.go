@@ -5,15 +5,18 @@ package main
 // Why: FerretDB v1 runs update and findAndModify as "query, change the document in Go, overwrite
 // it by _id" with no transaction around the read and the write, so two concurrent conditional
 // updates of one document can both apply (a lost update). MongoDB makes every single-document
-// write atomic and the product relies on that. The guard lets one write command per database
-// through at a time, held from forwarding the request until its reply has been relayed back, so
-// FerretDB never runs two writes of one database at once. Reads flow freely. SQLite takes one
-// writer at a time anyway, so this costs little.
+// write atomic and the product relies on that. The guard takes a write command's locks (see
+// locks.go: per document when its filter names one _id, per collection otherwise, per database
+// for DDL) before forwarding it and holds them until its reply has been relayed back, so
+// FerretDB never runs two writes that could touch one document at once. Reads flow freely.
+// Once a write has succeeded, and before its locks are released, the guard makes the GIN
+// indexes FerretDB's filters need (indexes.go).
 //
 // The guard forwards every message byte for byte. It only looks at OP_MSG requests (opcode
 // 2013), whose body section (kind 0) is a BSON document: its first key is the command name and
-// its "$db" field the database. Other opcodes (OP_QUERY for old handshakes, OP_COMPRESSED, which
-// drivers only use when the server offers compression, and FerretDB offers none) pass through.
+// its "$db" field the database; a statement list may also come as a kind 1 document sequence.
+// Other opcodes (OP_QUERY for old handshakes, OP_COMPRESSED, which drivers only use when the
+// server offers compression, and FerretDB offers none) pass through.
 
 import (
 	"bufio"
@@ -24,7 +27,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/x/bsonx/bsoncore"
@@ -40,39 +42,15 @@ const (
 	maxMsgSize = 48_000_000 // MongoDB's maxMessageSizeBytes
 )
 
-// writeCommands are the commands FerretDB v1.24.2 implements that change data or metadata.
-// (aggregate is not here: FerretDB v1 has neither $out nor $merge.)
-var writeCommands = map[string]bool{
-	"insert": true, "update": true, "delete": true, "findAndModify": true, "findandmodify": true,
-	"create": true, "drop": true, "dropDatabase": true, "createIndexes": true, "dropIndexes": true,
-	"renameCollection": true, "collMod": true, "compact": true,
-	"createUser": true, "updateUser": true, "dropUser": true, "dropAllUsersFromDatabase": true,
-}
-
 type guard struct {
-	upstream string // FerretDB's Unix socket
+	upstream string   // FerretDB's Unix socket
+	ix       *indexer // nil: no GIN indexes (tests of the guard alone)
 	l        *slog.Logger
-
-	mu      sync.Mutex
-	dbLocks map[string]*sync.Mutex // one per database name; never shrinks (few databases)
+	locks    *lockTable
 }
 
-func newGuard(upstream string, l *slog.Logger) *guard {
-	return &guard{upstream: upstream, l: l, dbLocks: map[string]*sync.Mutex{}}
-}
-
-// lock takes the write lock of database db and returns its release function, safe to call twice.
-func (g *guard) lock(db string) func() {
-	g.mu.Lock()
-	m := g.dbLocks[db]
-	if m == nil {
-		m = new(sync.Mutex)
-		g.dbLocks[db] = m
-	}
-	g.mu.Unlock()
-
-	m.Lock()
-	return sync.OnceFunc(m.Unlock)
+func newGuard(upstream string, ix *indexer, l *slog.Logger) *guard {
+	return &guard{upstream: upstream, ix: ix, l: l, locks: newLockTable()}
 }
 
 // serve accepts clients until ctx is cancelled, then closes every proxied connection and waits
@@ -147,8 +125,9 @@ func (g *guard) logEnd(side string, err error) {
 
 // waiter is what the reply direction must do when the reply to one request arrives.
 type waiter struct {
-	release func() // releases the database write lock held for the request; may be nil
-	silent  bool   // the client expects no reply to this request: do not relay it
+	release func()             // releases the locks held for the request; may be nil
+	after   func(reply []byte) // runs on the (last) reply before it is relayed; may be nil
+	silent  bool               // the client expects no reply to this request: do not relay it
 }
 
 // waiters maps request ids to waiters, shared by the two directions of one connection.
@@ -185,8 +164,8 @@ func (w *waiters) releaseAll() {
 	}
 }
 
-// requests relays client messages to FerretDB, taking the database's write lock before it
-// forwards a write command.
+// requests relays client messages to FerretDB, taking a write command's locks before it
+// forwards it.
 func (g *guard) requests(client, up net.Conn, w *waiters) error {
 	r := bufio.NewReader(client)
 	var ownID int32 // ids of the guard's own requests count down from -1, clear of drivers' ids
@@ -197,25 +176,34 @@ func (g *guard) requests(client, up net.Conn, w *waiters) error {
 			return err
 		}
 		requestID := int32(binary.LittleEndian.Uint32(msg[4:8]))
-		cmd, db, moreToCome := inspect(msg)
+		cmd := parseCommand(msg)
 
-		if moreToCome {
+		if cmd.moreToCome {
 			// MongoDB sends no reply to such a request, but FerretDB v1 answers every request;
 			// swallow that answer so the client's next command does not read it as its own.
 			w.add(requestID, waiter{silent: true})
 		}
 
-		if !writeCommands[cmd] {
+		target := cmd.target()
+		if target.scope == scopeNone {
 			if _, err = up.Write(msg); err != nil {
 				return err
 			}
 			continue
 		}
 
-		release := g.lock(db)
-		if !moreToCome {
+		release := g.locks.acquire(target)
+		if !cmd.moreToCome {
+			var after func([]byte)
+			if g.ix != nil {
+				after = func(reply []byte) {
+					if replyOK(reply) {
+						g.ix.afterWrite(cmd)
+					}
+				}
+			}
 			// Registered before forwarding, so the reply cannot arrive first.
-			w.add(requestID, waiter{release: release})
+			w.add(requestID, waiter{release: release, after: after})
 			if _, err = up.Write(msg); err != nil {
 				return err
 			}
@@ -224,9 +212,13 @@ func (g *guard) requests(client, up net.Conn, w *waiters) error {
 
 		// An unacknowledged write (w:0) has no reply to wait for. FerretDB handles one
 		// connection's requests in order, so follow it with a ping of our own: its reply
-		// means the write is done, and releases the lock.
+		// means the write is done, and releases the locks.
+		var after func([]byte)
+		if g.ix != nil {
+			after = func([]byte) { g.ix.afterWrite(cmd) }
+		}
 		ownID--
-		w.add(ownID, waiter{release: release, silent: true})
+		w.add(ownID, waiter{release: release, after: after, silent: true})
 		if _, err = up.Write(msg); err != nil {
 			return err
 		}
@@ -251,6 +243,9 @@ func (g *guard) replies(up, client net.Conn, w *waiters) error {
 		moreToCome := hasMoreToCome(msg)
 
 		wt := w.take(responseTo, moreToCome)
+		if wt.after != nil && !moreToCome {
+			wt.after(msg)
+		}
 		if !wt.silent && !clientGone {
 			if _, err = client.Write(msg); err != nil {
 				clientGone = true
@@ -288,57 +283,6 @@ func isOpMsg(msg []byte) bool {
 // hasMoreToCome tells whether msg is an OP_MSG flagged moreToCome.
 func hasMoreToCome(msg []byte) bool {
 	return isOpMsg(msg) && binary.LittleEndian.Uint32(msg[16:20])&flagMoreToCome != 0
-}
-
-// inspect returns, for an OP_MSG, its command name, its database and its moreToCome flag.
-// Anything else, or a message it cannot parse, gives empty strings: FerretDB will answer it
-// (or reject it) as it would without the guard.
-func inspect(msg []byte) (cmd, db string, moreToCome bool) {
-	if !isOpMsg(msg) {
-		return "", "", false
-	}
-	flags := binary.LittleEndian.Uint32(msg[16:20])
-	moreToCome = flags&flagMoreToCome != 0
-
-	sections := msg[20:]
-	if flags&flagChecksumPresent != 0 && len(sections) >= 4 {
-		sections = sections[:len(sections)-4]
-	}
-
-	// Sections: kind 0 is one BSON document, kind 1 a document sequence; both start their
-	// payload with an int32 size that counts itself.
-	for len(sections) >= 5 {
-		kind := sections[0]
-		size := int(int32(binary.LittleEndian.Uint32(sections[1:5])))
-		if size < 5 || size > len(sections)-1 {
-			return "", "", moreToCome
-		}
-		if kind == 0 {
-			cmd, db = commandAndDB(bsoncore.Document(sections[1 : 1+size]))
-			return cmd, db, moreToCome
-		}
-		sections = sections[1+size:]
-	}
-	return "", "", moreToCome
-}
-
-func commandAndDB(doc bsoncore.Document) (cmd, db string) {
-	first, err := doc.IndexErr(0)
-	if err != nil {
-		return "", ""
-	}
-	cmd = first.Key()
-	if v, err := doc.LookupErr("$db"); err == nil {
-		db, _ = v.StringValueOK()
-	}
-
-	// renameCollection runs on "admin" and names the collection "db.coll": lock that database.
-	if cmd == "renameCollection" {
-		if ns, ok := first.Value().StringValueOK(); ok {
-			db, _, _ = strings.Cut(ns, ".")
-		}
-	}
-	return cmd, db
 }
 
 // pingMessage builds an OP_MSG {ping: 1, $db: "admin"} with the given request id.

@@ -1,5 +1,6 @@
-// Command ferretdb runs FerretDB v1.24.2 on SQLite for local runs and tests, behind a small
-// wire-protocol write guard (guard.go) that restores MongoDB's single-document atomicity.
+// Command ferretdb runs FerretDB v1.24.2 on PostgreSQL for local runs and tests, behind a small
+// wire-protocol write guard (guard.go) that restores MongoDB's single-document atomicity and
+// gives every filtered field a GIN index that FerretDB's pushed-down filters can use (indexes.go).
 // See shared/design/STORAGE.md.
 //
 // It embeds the public package github.com/FerretDB/FerretDB/ferretdb instead of building
@@ -9,15 +10,16 @@
 //
 // Usage:
 //
-//	ferretdb --listen-addr 127.0.0.1:27017 --data-dir /abs/data/dir [--no-guard] [--log-level warn]
+//	ferretdb --listen-addr 127.0.0.1:27017 --postgresql-url postgres://user@127.0.0.1:5432/ferretdb \
+//	  [--no-guard] [--log-level warn]
 //
+// The PostgreSQL database must exist; FerretDB keeps each MongoDB database in a schema of it.
 // Once clients can connect it prints one line "ready HOST:PORT" on stdout.
 // SIGINT or SIGTERM stop it cleanly.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -33,62 +35,64 @@ import (
 
 func main() {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "public TCP address clients connect to")
-	dataDir := flag.String("data-dir", "", "absolute path of the SQLite data directory (created if missing)")
+	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL of the (existing) database FerretDB keeps its data in")
 	noGuard := flag.Bool("no-guard", false,
-		"expose FerretDB directly, without the write guard (concurrent updates can be LOST; demonstration only)")
+		"expose FerretDB directly, without the write guard (concurrent updates can be LOST, "+
+			"no GIN indexes are made; demonstration only)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	flag.Parse()
 
-	if err := run(*listenAddr, *dataDir, *noGuard, *logLevel); err != nil {
+	if err := run(*listenAddr, *pgURL, *noGuard, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listenAddr, dataDir string, noGuard bool, logLevel string) error {
+func run(listenAddr, pgURL string, noGuard bool, logLevel string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	if dataDir == "" || !filepath.IsAbs(dataDir) {
-		return fmt.Errorf("--data-dir must be an absolute path, got %q", dataDir)
-	}
-	dataDir = filepath.Clean(dataDir)
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	pgURL, err := withCustomPlans(pgURL)
+	if err != nil {
 		return err
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	// The SQLite handler wants a "file:" URI naming an existing directory, with a trailing slash.
-	// Building it with net/url escapes unusual characters in the path.
 	cfg := &ferretdb.Config{
-		Handler:   "sqlite",
-		SQLiteURL: (&url.URL{Scheme: "file", Path: dataDir + "/"}).String(),
-		Logger:    logger,
+		Handler:       "postgresql",
+		PostgreSQLURL: pgURL,
+		Logger:        logger,
 	}
 
 	var guardListener net.Listener
+	var ix *indexer
 	if noGuard {
 		cfg.Listener.TCP = listenAddr
 	} else {
-		// FerretDB listens on a Unix socket that only the guard uses, so no client can go
-		// around the guard by accident.
-		sock, cleanup, err := socketPath(dataDir)
+		// FerretDB listens on a Unix socket in a private directory that only the guard uses,
+		// so no client can go around the guard by accident.
+		dir, err := os.MkdirTemp("", "ferretdb-")
 		if err != nil {
 			return err
 		}
-		defer cleanup()
-		cfg.Listener.Unix = sock
+		defer os.RemoveAll(dir)
+		cfg.Listener.Unix = filepath.Join(dir, "s")
 
 		// Take the public address before starting FerretDB, so a busy port fails fast.
 		if guardListener, err = net.Listen("tcp", listenAddr); err != nil {
 			return err
 		}
 		defer guardListener.Close()
+
+		if ix, err = newIndexer(ctx, pgURL, logger); err != nil {
+			return err
+		}
+		defer ix.close()
 	}
 
 	// New opens the listeners, so connections are accepted (queued) as soon as it returns.
@@ -114,7 +118,7 @@ func run(listenAddr, dataDir string, noGuard bool, logLevel string) error {
 		addr = u.Host
 		logger.Warn("write guard disabled: concurrent updates of one document can be lost")
 	} else {
-		g := newGuard(cfg.Listener.Unix, logger)
+		g := newGuard(cfg.Listener.Unix, ix, logger)
 		go func() {
 			defer close(guardDone)
 			g.serve(ctx, guardListener)
@@ -132,28 +136,27 @@ func run(listenAddr, dataDir string, noGuard bool, logLevel string) error {
 	return nil
 }
 
-// socketPath returns where FerretDB's private Unix socket goes: inside the data directory,
-// unless that path is too long for a socket address (about 107 bytes on Linux), then in a
-// fresh temporary directory. A socket file left by a killed process is removed, but a live
-// one means another process serves this data directory, which SQLite files must not share.
-func socketPath(dataDir string) (string, func(), error) {
-	sock := filepath.Join(dataDir, "ferretdb.sock")
-	if len(sock) > 100 {
-		tmp, err := os.MkdirTemp("", "ferretdb-")
-		if err != nil {
-			return "", nil, err
-		}
-		return filepath.Join(tmp, "s"), func() { os.RemoveAll(tmp) }, nil
+// withCustomPlans returns the PostgreSQL URL with plan_cache_mode=force_custom_plan, which pgx
+// sends as a run-time parameter of every connection.
+//
+// Why: FerretDB pushes an equality filter down as `_jsonb->$1 @> $2`, the field name being a
+// bind parameter of a prepared statement. Only a custom plan, made with the parameter's value,
+// sees the expression `_jsonb->'field'` that a GIN expression index is built on. After five
+// executions PostgreSQL may switch a prepared statement to a generic plan, which cannot match
+// the index and scans the table instead.
+func withCustomPlans(pgURL string) (string, error) {
+	if pgURL == "" {
+		return "", fmt.Errorf("--postgresql-url is required")
 	}
-
-	if _, err := os.Stat(sock); err == nil {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			return "", nil, fmt.Errorf("data directory %s is in use by another ferretdb process", dataDir)
-		}
-		if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return "", nil, err
-		}
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		return "", fmt.Errorf("--postgresql-url: %w", err)
 	}
-	return sock, func() {}, nil // the listener removes its socket file when it closes
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return "", fmt.Errorf("--postgresql-url must be a postgres:// URL")
+	}
+	q := u.Query()
+	q.Set("plan_cache_mode", "force_custom_plan")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }

@@ -1,0 +1,235 @@
+package main
+
+// GIN expression indexes beside FerretDB's own.
+//
+// Why: FerretDB v1's PostgreSQL backend pushes an equality on a top-level field down as
+// `_jsonb->'field' @> value`, while the indexes it creates itself are btree indexes on
+// `(_jsonb->'field')`, which `@>` cannot use (upstream issue 4646): every such query scans the
+// whole table. A GIN index on the same expression serves `@>`. So, for every collection, the
+// guard creates one on `_id` at the first write it sees, and one on every top-level field of
+// every index a createIndexes command declares (mongoose sends the schema's indexes that way
+// when a model initialises). Dotted (nested) fields are skipped: FerretDB pushes them down as
+// `#>` paths, which these indexes do not serve.
+//
+// FerretDB names a collection's table in the metadata table _ferretdb_database_metadata of the
+// database's schema: one jsonb row per collection, {_id: collection name, table: table name}.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+const (
+	metadataTable = "_ferretdb_database_metadata"
+	maxNameLen    = 63 // PostgreSQL's NAMEDATALEN - 1
+)
+
+type indexer struct {
+	pool *pgxpool.Pool
+	l    *slog.Logger
+
+	mu      sync.Mutex                 // one ensure at a time: CREATE INDEX IF NOT EXISTS races with itself
+	ensured map[string]map[string]bool // database -> "collection\x00field" -> GIN index exists
+}
+
+func newIndexer(ctx context.Context, pgURL string, l *slog.Logger) (*indexer, error) {
+	cfg, err := pgxpool.ParseConfig(pgURL)
+	if err != nil {
+		return nil, fmt.Errorf("--postgresql-url: %w", err)
+	}
+	cfg.MaxConns = 2 // index creation is rare and runs one at a time
+	cfg.ConnConfig.RuntimeParams["application_name"] = "ferretdb-guard"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &indexer{pool: pool, l: l, ensured: map[string]map[string]bool{}}, nil
+}
+
+func (ix *indexer) close() { ix.pool.Close() }
+
+// afterWrite runs once FerretDB has answered a write command with ok: 1, while the command's
+// locks are still held and before the client sees the reply, so that a client whose
+// createIndexes returned can rely on the GIN indexes being there.
+func (ix *indexer) afterWrite(c command) {
+	// Index creation must not hang a client forever, but may take a while on a big table.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	switch c.name {
+	case "insert", "update", "delete", "findAndModify", "findandmodify":
+		ix.ensure(ctx, c.db, c.collection(), []string{"_id"})
+	case "createIndexes":
+		ix.ensure(ctx, c.db, c.collection(), indexedFields(c, ix.l))
+	case "drop", "renameCollection":
+		ix.forget(c.db, c.collection())
+		if c.name == "renameCollection" {
+			ix.forget(c.db, "") // the target name too; cheap to re-ensure
+		}
+	case "dropDatabase":
+		ix.forget(c.db, "")
+	}
+}
+
+// indexedFields lists _id and the top-level fields of every index in a createIndexes command.
+func indexedFields(c command, l *slog.Logger) []string {
+	fields := []string{"_id"}
+	v, err := c.body.LookupErr("indexes")
+	if err != nil {
+		return fields
+	}
+	arr, ok := v.ArrayOK()
+	if !ok {
+		return fields
+	}
+	values, _ := arr.Values()
+	for _, v := range values {
+		spec, ok := v.DocumentOK()
+		if !ok {
+			continue
+		}
+		kv, err := spec.LookupErr("key")
+		if err != nil {
+			continue
+		}
+		key, ok := kv.DocumentOK()
+		if !ok {
+			continue
+		}
+		elems, _ := key.Elements()
+		for _, e := range elems {
+			field := e.Key()
+			if strings.Contains(field, ".") || strings.HasPrefix(field, "$") || field == "" {
+				l.Debug("guard: no GIN index for a nested field: FerretDB does not push it down as @>",
+					slog.String("db", c.db), slog.String("collection", c.collection()), slog.String("field", field))
+				continue
+			}
+			fields = append(fields, field)
+		}
+	}
+	return fields
+}
+
+func (ix *indexer) ensure(ctx context.Context, db, coll string, fields []string) {
+	if db == "" || coll == "" {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+
+	var missing []string
+	for _, f := range fields {
+		if !ix.ensured[db][coll+"\x00"+f] {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+
+	table, err := ix.tableOf(ctx, db, coll)
+	if err != nil {
+		ix.l.Warn("guard: cannot read FerretDB's metadata; no GIN index made",
+			slog.String("db", db), slog.String("collection", coll), slog.Any("err", err))
+		return
+	}
+	if table == "" {
+		return // no such collection (an update that matched nothing, say): nothing to index yet
+	}
+
+	for _, f := range missing {
+		q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s USING gin ((_jsonb->%s))",
+			pgx.Identifier{ginIndexName(table, f)}.Sanitize(),
+			pgx.Identifier{db, table}.Sanitize(),
+			quoteLiteral(f),
+		)
+		if _, err := ix.pool.Exec(ctx, q); err != nil {
+			ix.l.Warn("guard: GIN index not made", slog.String("db", db), slog.String("collection", coll),
+				slog.String("field", f), slog.Any("err", err))
+			continue
+		}
+		ix.l.Debug("guard: GIN index ensured", slog.String("db", db), slog.String("collection", coll), slog.String("field", f))
+		if ix.ensured[db] == nil {
+			ix.ensured[db] = map[string]bool{}
+		}
+		ix.ensured[db][coll+"\x00"+f] = true
+	}
+}
+
+// forget drops what is known of a collection (or, with coll "", of the whole database), whose
+// tables are gone with their indexes.
+func (ix *indexer) forget(db, coll string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if coll == "" {
+		delete(ix.ensured, db)
+		return
+	}
+	for k := range ix.ensured[db] {
+		if strings.HasPrefix(k, coll+"\x00") {
+			delete(ix.ensured[db], k)
+		}
+	}
+}
+
+// tableOf returns the PostgreSQL table FerretDB keeps a collection in, or "" if there is none.
+func (ix *indexer) tableOf(ctx context.Context, db, coll string) (string, error) {
+	q := fmt.Sprintf("SELECT _jsonb->>'table' FROM %s WHERE _jsonb->>'_id' = $1",
+		pgx.Identifier{db, metadataTable}.Sanitize())
+	var table string
+	err := ix.pool.QueryRow(ctx, q, coll).Scan(&table)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", nil
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table: no such database yet
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return table, nil
+}
+
+var notNameChar = regexp.MustCompile(`[^a-z0-9_]`)
+
+// ginIndexName is a name of at most 63 bytes, unique per (table, field): a readable prefix and
+// a hash of both. FerretDB's own index names end in "_idx", so these never clash with them.
+func ginIndexName(table, field string) string {
+	h := fnv.New32a()
+	h.Write([]byte(table + "\x00" + field))
+	suffix := fmt.Sprintf("_%08x_gin", h.Sum32())
+	readable := table + "_" + notNameChar.ReplaceAllString(strings.ToLower(field), "_")
+	if max := maxNameLen - len(suffix); len(readable) > max {
+		readable = readable[:max]
+	}
+	return readable + suffix
+}
+
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// replyOK tells whether an OP_MSG reply's body says ok: 1.
+func replyOK(msg []byte) bool {
+	c := parseCommand(msg)
+	if c.body == nil {
+		return false
+	}
+	v, err := c.body.LookupErr("ok")
+	if err != nil {
+		return false
+	}
+	f, ok := asFloat(v)
+	return ok && f == 1
+}
