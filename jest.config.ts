@@ -77,7 +77,21 @@ const config: Config = {
     './subgraphs/*/src/domain/**/*.ts': { lines: 90 },
   },
   // JUnit XML for CI next to the console report; test-results/ is gitignored.
-  reporters: ['default', ['jest-junit', { outputDirectory: 'test-results', outputName: 'junit.xml', addFileAttribute: 'true' }]],
+  reporters: [
+    'default',
+    [
+      'jest-junit',
+      {
+        outputDirectory: 'test-results',
+        outputName: 'junit.xml',
+        suiteNameTemplate: '{displayName}: {filepath}',
+        classNameTemplate: '{filepath}',
+        // The test's full name: its describe blocks, if any, then its title.
+        titleTemplate: ({ classname, title }: { classname: string; title: string }) => (classname ? `${classname} ${title}` : title),
+        addFileAttribute: 'true',
+      },
+    ],
+  ],
 };
 
 export default config;
