@@ -1,8 +1,13 @@
 /**
  * The outbox relay. A state change and the events it causes are written by one atomic update of
- * the aggregate's document (its `outbox` array). The relay publishes each pending event to the
- * queues of its consumers (job id = event id) and then removes exactly that element with
- * `$pullAll`. A crash between the two publishes again later: consumers drop or ignore repeats.
+ * the aggregate's document (its `outbox` array, and `outboxPending: true`). The relay publishes
+ * each pending event to the queues of its consumers (job id = event id) and then removes exactly
+ * that element with `$pullAll`. A crash between the two publishes again later: consumers drop or
+ * ignore repeats.
+ *
+ * `outboxPending` is what the sweep looks for: an equality on an indexed top-level field, which
+ * both MongoDB and FerretDB serve from an index, so the sweep costs what is pending, not the
+ * collection's whole history.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -71,8 +76,21 @@ export class EventPublisher {
 
 type Document = mongo.Document;
 
+/**
+ * The update operators that put `events` in a document's outbox, to merge into the update of the
+ * state change that causes them.
+ */
+export function outboxUpdate(events: readonly OutboxEvent[]): { $push?: { outbox: { $each: OutboxEvent[] } }; $set?: { outboxPending: true } } {
+  return events.length > 0 ? { $push: { outbox: { $each: [...events] } }, $set: { outboxPending: true } } : {};
+}
+
+/** The outbox fields of a document inserted with `events` already pending. */
+export const outboxFields = (events: readonly OutboxEvent[]) => ({ outbox: [...events], outboxPending: events.length > 0 });
+
+
 interface WithOutbox extends mongo.Document {
   outbox?: OutboxEvent[];
+  outboxPending?: boolean;
 }
 
 export class OutboxRelay {
@@ -91,12 +109,14 @@ export class OutboxRelay {
    */
   async flush(id: unknown): Promise<void> {
     if (typeof id === 'string' && isObjectIdString(id)) id = new Types.ObjectId(id);
-    const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1 } });
+    const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
     for (const event of document?.outbox ?? []) {
       await this.publisher.publish(event);
       // Exactly the element as stored (read raw, never re-cast), so $pullAll matches it.
       await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: [event] } } as Document);
     }
+    // Only an empty outbox clears the flag: an event pushed meanwhile keeps it set.
+    if (document?.outboxPending) await this.collection.updateOne({ _id: id, outboxPending: true, outbox: { $size: 0 } } as Document, { $set: { outboxPending: false } });
   }
 
   /** Same as flush, but a failure is only logged: the sweep will publish it later. */
@@ -111,7 +131,7 @@ export class OutboxRelay {
   /** Publishes whatever a crash or an outage left behind. */
   async sweep(limit = 100): Promise<number> {
     const pending = await this.collection
-      .find({ outbox: { $elemMatch: { id: { $exists: true } } } } as Document, { projection: { _id: 1 } })
+      .find({ outboxPending: true } as Document, { projection: { _id: 1 } })
       .limit(limit)
       .toArray();
     for (const { _id } of pending) await this.flush(_id);
