@@ -33,6 +33,8 @@ export interface OrderSettings {
   promiseSeconds: { pickup: number; delivery: number };
   outboxSweepMs: number;
   notifications: { channel: 'log' } | { channel: 'webhook'; url: string };
+  /** How long notifications are kept before the workers prune them. */
+  notificationRetentionDays: number;
 }
 
 export function readOrderSettings(reader: EnvReader, _common: CommonConfig): OrderSettings {
@@ -59,5 +61,6 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
     },
     outboxSweepMs: reader.int('OUTBOX_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
     notifications: channel === 'webhook' && webhookUrl ? { channel, url: webhookUrl } : { channel: 'log' },
+    notificationRetentionDays: reader.int('NOTIFICATION_RETENTION_DAYS', 90, { min: 1, max: 3_650 }),
   };
 }

@@ -34,7 +34,7 @@ export async function buildOrderContext(deps: {
 }): Promise<OrderContextParts> {
   const { config, settings, db, redis, log } = deps;
   const orders = new OrderStore(db);
-  const notifications = new NotificationStore(db);
+  const notifications = new NotificationStore(db, settings.notificationRetentionDays);
   await Promise.all([orders.init(), notifications.init()]);
 
   const ownsPublisher = !deps.publisher;
