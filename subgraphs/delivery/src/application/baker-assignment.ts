@@ -1,7 +1,7 @@
 import { newEvent, type EventPayloads } from '../../../../lib/events.js';
 import type { Logger } from '../../../../lib/logger.js';
 import { chooseBaker } from '../domain/baker-choice.js';
-import { isOpen } from '../domain/delivery.js';
+import { isOpen, wasConfirmed } from '../domain/delivery.js';
 import { DeliveryErrors } from '../errors.js';
 import type { BakerStore } from '../store/baker.store.js';
 import type { DeliveryRecord, DeliveryStore } from '../store/delivery.store.js';
@@ -33,7 +33,7 @@ export class BakerAssignment {
         return;
       case 'CANCELLED':
       case 'REJECTED':
-        await this.takeBack(event);
+        if (wasConfirmed(event)) await this.takeBack(event);
         return;
       default:
         return; // the order's other moves are ours, or not ours to act on
