@@ -1,5 +1,4 @@
-import { Schema, Types, type Connection, type Model } from 'mongoose';
-import { isObjectIdString } from '../../../../lib/ids.js';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
 import type { DeclineReason, PaymentMethod, PaymentRequest, PaymentStatus } from '../domain/payment.js';
 
@@ -10,7 +9,8 @@ export type { PaymentMethod, PaymentStatus } from '../domain/payment.js';
  * any authorize, knows neither customer nor method, and its amount is 0.
  */
 interface PaymentDocument {
-  _id: Types.ObjectId;
+  /** The order's id. */
+  _id: string;
   orderId: string;
   customerId: string | null;
   amount: number;
@@ -22,10 +22,11 @@ interface PaymentDocument {
 }
 
 export type PaymentRecord = Omit<PaymentDocument, '_id'> & { id: string };
-const toRecord = ({ _id, ...fields }: PaymentDocument): PaymentRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, ...fields }: PaymentDocument): PaymentRecord => ({ id: _id, ...fields });
 
 const paymentSchema = new Schema<PaymentDocument>(
   {
+    _id: { type: String, required: true },
     orderId: { type: String, required: true },
     customerId: { type: String, default: null },
     amount: { type: Number, required: true },
@@ -53,7 +54,6 @@ export class PaymentStore {
   }
 
   async forOrder(orderId: string): Promise<PaymentRecord | null> {
-    if (!isObjectIdString(orderId)) return null;
     const document = await this.model.findById(orderId).lean<PaymentDocument>().exec();
     return document ? toRecord(document) : null;
   }
@@ -71,14 +71,14 @@ export class PaymentStore {
 
   /** Moves the status on, only from `from`; returns whether this call moved it. */
   async settle(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null = null): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: new Types.ObjectId(orderId), status: from }, { $set: { status: to, declineReason } });
+    const result = await this.model.updateOne({ _id: orderId, status: from }, { $set: { status: to, declineReason } });
     return result.modifiedCount === 1;
   }
 
   // Uniqueness is enforced on insert, where both MongoDB and FerretDB answer 11000.
   private async insertOrGet(fields: Omit<PaymentDocument, '_id' | 'createdAt' | 'updatedAt'>): Promise<PaymentRecord> {
     try {
-      return toRecord((await this.model.create({ _id: new Types.ObjectId(fields.orderId), ...fields })).toObject());
+      return toRecord((await this.model.create({ _id: fields.orderId, ...fields })).toObject());
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.forOrder(fields.orderId);
