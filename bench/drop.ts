@@ -98,7 +98,8 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
-const infra = await startInfrastructure({ dataDir });
+// Durable, as `npm start` runs it: the figures are the default configuration's.
+const infra = await startInfrastructure({ dataDir, durability: 'durable' });
 process.env.MONGODB_URL = infra.mongoUrl;
 process.env.REDIS_URL = infra.redisUrl;
 const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });

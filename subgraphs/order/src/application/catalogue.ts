@@ -1,18 +1,30 @@
 import type { CatalogueEntry, StockClient } from '../clients/stock.client.js';
 
+/** Units of products claimed by one placement under way, until its reservation is settled. */
+export interface Claim {
+  /** Stock held them: they are no longer available. */
+  held(): void;
+  /** The placement ended without holding them (refused, failed, or stock was short). Safe to call twice. */
+  release(): void;
+}
+
 /**
  * What the order context knows of the products it sells: name, price, whether they are active and
- * how many are left, as the stock subgraph last said, for at most `maxAgeMs`.
+ * how many are left, as the stock subgraph last said, for at most `maxAgeMs`, and how many of those
+ * units placements under way in this process have claimed.
  *
- * In a drop, hundreds of placements ask about the same product in the same second; they share one
- * call to stock (one in flight per product), and once a reservation finds the product sold out,
- * every placement after it is refused at once without calling stock or payment. Stock stays the
- * only judge of a reservation: this view only decides who need not ask. A restock is seen within
+ * In a drop, hundreds of placements ask about the same product in the same second. They share one
+ * call to stock (one in flight per product). A placement goes on to stock and payment only with a
+ * claim on units that nobody else has claimed; one that finds every unit claimed is refused at
+ * once, as stock refuses a unit that other orders hold. So a drop of 50 units sends about 50
+ * placements to stock and payment, and answers everyone else in one write. Stock stays the only
+ * judge of a reservation: this view only decides who need not ask. A restock is seen within
  * `maxAgeMs`.
  */
 export class Catalogue {
   private readonly entries = new Map<string, { entry: CatalogueEntry; fetchedAt: number }>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly claimed = new Map<string, number>();
 
   constructor(
     private readonly stock: StockClient,
@@ -37,6 +49,37 @@ export class Catalogue {
       const known = this.entries.get(id);
       return known ? [[id, known.entry] as const] : [];
     }));
+  }
+
+  /**
+   * Claims the lines' units for one placement; null when, by what stock last said less what is
+   * claimed already, some line cannot be filled. Call `lookup` first.
+   */
+  claim(lines: ReadonlyArray<{ productId: string; quantity: number }>): Claim | null {
+    const short = lines.some(({ productId, quantity }) => (this.entries.get(productId)?.entry.available ?? 0) - (this.claimed.get(productId) ?? 0) < quantity);
+    if (short) return null;
+    for (const { productId, quantity } of lines) this.claimed.set(productId, (this.claimed.get(productId) ?? 0) + quantity);
+    let open = true;
+    const unclaim = () => {
+      if (!open) return;
+      open = false;
+      for (const { productId, quantity } of lines) {
+        const left = (this.claimed.get(productId) ?? 0) - quantity;
+        if (left > 0) this.claimed.set(productId, left);
+        else this.claimed.delete(productId);
+      }
+    };
+    return {
+      held: () => {
+        if (!open) return;
+        unclaim();
+        for (const { productId, quantity } of lines) {
+          const known = this.entries.get(productId);
+          if (known) known.entry = { ...known.entry, available: Math.max(0, known.entry.available - quantity) };
+        }
+      },
+      release: unclaim,
+    };
   }
 
   /**

@@ -27,7 +27,7 @@ import { MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, 
 import { OrderErrors } from '../errors.js';
 import type { OrderSettings } from '../settings.js';
 import { OrderStore, type NewOrder, type OrderChange, type OrderLineRecord, type OrderRecord, type SagaStep } from '../store/order.store.js';
-import type { Catalogue } from './catalogue.js';
+import type { Catalogue, Claim } from './catalogue.js';
 import { compensations, statusChanged } from './order-events.js';
 
 export class OrderSaga {
@@ -62,12 +62,15 @@ export class OrderSaga {
     if (existing) return this.settled(existing);
 
     const lines = await this.priceLines(request, requestId);
-    if (await this.soldOut(lines, requestId)) return this.refuseSoldOut(customer.id, request, lines);
+    const claim = this.catalogue.claim(lines);
+    if (!claim) return this.refuseSoldOut(customer.id, request, lines);
     try {
-      return await this.placements.run(() => this.placeAdmitted(customer.id, request, lines, requestId));
+      return await this.placements.run(() => this.placeAdmitted(customer.id, request, lines, claim, requestId));
     } catch (error) {
       if (error instanceof AdmissionRefused) throw OrderErrors.tooBusy(error.retryAfterMs);
       throw error;
+    } finally {
+      claim.release();
     }
   }
 
@@ -89,19 +92,11 @@ export class OrderSaga {
     return lines;
   }
 
-  /** Whether the catalogue already knows a line cannot be filled (stock still judges every reservation). */
-  private async soldOut(lines: readonly OrderLineRecord[], requestId?: string): Promise<boolean> {
-    const catalogue = await this.catalogue.lookup(lines.map((line) => line.productId), requestId);
-    return lines.some((line) => (catalogue.get(line.productId)?.available ?? 0) < line.quantity);
-  }
-
-  private async placeAdmitted(customerId: string, request: OrderRequest, lines: OrderLineRecord[], requestId?: string): Promise<OrderRecord> {
-    // The product may have sold out while this placement waited its turn.
-    if (await this.soldOut(lines, requestId)) return this.refuseSoldOut(customerId, request, lines);
+  private async placeAdmitted(customerId: string, request: OrderRequest, lines: OrderLineRecord[], claim: Claim, requestId?: string): Promise<OrderRecord> {
     // The unique (customer, key) index settles a race between twins: one insert wins.
-    const placed = await this.orders.insertPlaced({ ...this.newOrder(customerId, request, lines) });
+    const placed = await this.orders.insertPlaced(this.newOrder(customerId, request, lines));
     if (!placed) return this.twinOf(customerId, request.idempotencyKey);
-    return this.holdAndPay(placed, requestId);
+    return this.holdAndPay(placed, claim, requestId);
   }
 
   /** A sold-out order is decided before it is written: REJECTED, with its event, in one insert. */
@@ -139,7 +134,7 @@ export class OrderSaga {
     return this.settled(twin);
   }
 
-  private async holdAndPay(order: OrderRecord, requestId?: string): Promise<OrderRecord> {
+  private async holdAndPay(order: OrderRecord, claim: Claim, requestId?: string): Promise<OrderRecord> {
     let reservation;
     try {
       reservation = await this.stock.reserve(order.id, order.lines.map(({ productId, quantity }) => ({ productId, quantity })), requestId);
@@ -149,6 +144,7 @@ export class OrderSaga {
       throw error;
     }
     if (reservation.status !== 'HELD') {
+      claim.release();
       const short = order.lines.find((line) => line.productId === reservation.rejectedProductId);
       if (reservation.reason === 'OUT_OF_STOCK' && short) this.catalogue.markShort(short.productId, short.quantity);
       const now = new Date();
@@ -159,6 +155,7 @@ export class OrderSaga {
         events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
       });
     }
+    claim.held();
     // The prices the stock held are the prices of the order.
     const held = new Map(reservation.lines.map((line) => [line.productId, line]));
     const lines = order.lines.map((line) => ({ ...line, unitPrice: held.get(line.productId)?.unitPrice ?? line.unitPrice }));
