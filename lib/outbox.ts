@@ -10,6 +10,7 @@
  * collection's whole history.
  */
 import { Queue, type JobsOptions } from 'bullmq';
+import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import { Types, type mongo } from 'mongoose';
 import { isObjectIdString } from './ids.js';
@@ -93,9 +94,13 @@ interface WithOutbox extends mongo.Document {
   outboxPending?: boolean;
 }
 
+/** Documents whose events are published in the background at once, at most. */
+const BACKGROUND_FLUSHES = 8;
+
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private readonly background = pLimit(BACKGROUND_FLUSHES);
 
   constructor(
     private readonly collection: mongo.Collection<WithOutbox>,
@@ -128,6 +133,16 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Publishes the document's events after the caller has answered, a few documents at a time.
+   * For writers whose answer need not wait for the publish, such as the hundreds of orders a drop
+   * refuses in a second: the events are safe in the document already, and the sweep publishes
+   * whatever a crash leaves behind.
+   */
+  flushInBackground(id: unknown): void {
+    void this.background(() => this.flushSoon(id));
+  }
+
   /** Publishes whatever a crash or an outage left behind. */
   async sweep(limit = 100): Promise<number> {
     const pending = await this.collection
@@ -150,8 +165,11 @@ export class OutboxRelay {
     }, intervalMs);
   }
 
+  /** Stops sweeping; background publishes not yet started are left to the next sweep. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.background.clearQueue();
     await this.sweeping;
+    while (this.background.activeCount > 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -55,6 +55,7 @@ export async function buildOrderContext(deps: {
     queries: new OrderQueries(orders, notifications),
     async close() {
       saga.stopPlacing();
+      await relay.stop();
       stockClient.shutdown();
       paymentClient.shutdown();
       if (ownsPublisher) await publisher.close();

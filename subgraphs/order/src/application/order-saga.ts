@@ -110,7 +110,7 @@ export class OrderSaga {
       events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
     });
     if (!refused) return this.twinOf(customerId, request.idempotencyKey);
-    await this.relay.flushSoon(refused.id);
+    this.relay.flushInBackground(refused.id);
     return refused;
   }
 
