@@ -2,6 +2,10 @@
  * The database's own speed, printed beside every benchmark's figures: what the system does on top
  * of it is what the benchmark measures (FerretDB here says nothing about MongoDB in production).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 
 /** Latencies of `count` point updates by `_id`, in ms, on a scratch database dropped afterwards. */
@@ -36,3 +40,22 @@ export function summary(values: readonly number[]): string {
   const ms = (q: number) => `${quantile(values, q).toFixed(1)} ms`;
   return `median ${ms(0.5)}, p95 ${ms(0.95)}, p99 ${ms(0.99)}, max ${ms(1)} (n=${values.length})`;
 }
+
+/** A Markdown table of `rows` (the first row is the header), printed and written to `bench/results/<name>.md`. */
+export function report(name: string, title: string, rows: ReadonlyArray<ReadonlyArray<string | number>>, notes: readonly string[] = []): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
+  const line = (row: ReadonlyArray<string | number>) => `| ${row.map((cell, column) => String(cell).padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  const [header, ...body] = rows;
+  const text = [`## ${title}`, '', line(header ?? []), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...body.map(line), '', ...notes.map((note) => `- ${note}`), ''].join('\n');
+  console.log(`\n${text}`);
+  const file = path.join(RESULTS_DIR, `${name}.md`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(file, `${text}\n_${new Date().toISOString()}, ${cpus().length} cores, Node ${process.version}_\n`);
+  console.log(`written to ${path.relative(process.cwd(), file)}`);
+  return text;
+}
+
+const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+/** Median of latencies, formatted. */
+export const ms = (values: readonly number[], q = 0.5): string => (values.length === 0 ? 'n/a' : `${quantile(values, q).toFixed(1)} ms`);

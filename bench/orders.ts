@@ -24,7 +24,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
 const infra = await startInfrastructure({ dataDir, ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}) });
 process.env.MONGODB_URL = infra.mongoUrl;
 process.env.REDIS_URL = infra.redisUrl;
-const stack = await startStack({ env: { LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '60000' } });
+const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
 try {
   const updates = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
   console.log(`database baseline, point update by _id: ${summary(updates)} (FerretDB here says nothing about MongoDB)`);

@@ -13,6 +13,8 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   InvalidTransition: 'INVALID_TRANSITION',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** Refused before anything was done, because the work could not start in time: retry after `retryAfterSeconds`. */
+  TooBusy: 'TOO_BUSY',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,6 +29,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** More for `extensions`, such as `retryAfterSeconds`. */
+    readonly details?: Record<string, string | number | boolean>,
   ) {
     super(message);
   }
@@ -39,6 +43,8 @@ export const forbidden = (message = 'you may not do this') => new AppError(Error
 export const unauthenticated = (message = 'sign in first') => new AppError(ErrorCode.Unauthenticated, message);
 export const invalidTransition = (message: string) => new AppError(ErrorCode.InvalidTransition, message);
 export const serviceUnavailable = (message: string) => new AppError(ErrorCode.ServiceUnavailable, message);
+export const tooBusy = (message: string, retryAfterMs: number) =>
+  new AppError(ErrorCode.TooBusy, message, undefined, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1_000)) });
 
 export const isAppError = (error: unknown, code?: ErrorCode): error is AppError =>
   error instanceof AppError && (code === undefined || error.code === code);
@@ -71,7 +77,7 @@ export function makeFormatError(log: Logger) {
       return {
         message: original.message,
         ...where,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...original.details },
       };
     }
     const code = formatted.extensions?.code;

@@ -1,10 +1,16 @@
 /**
  * The outbox relay. A state change and the events it causes are written by one atomic update of
- * the aggregate's document (its `outbox` array). The relay publishes each pending event to the
- * queues of its consumers (job id = event id) and then removes exactly that element with
- * `$pullAll`. A crash between the two publishes again later: consumers drop or ignore repeats.
+ * the aggregate's document (its `outbox` array, and `outboxPending: true`). The relay publishes
+ * each pending event to the queues of its consumers (job id = event id) and then removes exactly
+ * that element with `$pullAll`. A crash between the two publishes again later: consumers drop or
+ * ignore repeats.
+ *
+ * `outboxPending` is what the sweep looks for: an equality on an indexed top-level field, which
+ * both MongoDB and FerretDB serve from an index, so the sweep costs what is pending, not the
+ * collection's whole history.
  */
 import { Queue, type JobsOptions } from 'bullmq';
+import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import { Types, type mongo } from 'mongoose';
 import { isObjectIdString } from './ids.js';
@@ -71,13 +77,30 @@ export class EventPublisher {
 
 type Document = mongo.Document;
 
+/**
+ * The update operators that put `events` in a document's outbox, to merge into the update of the
+ * state change that causes them.
+ */
+export function outboxUpdate(events: readonly OutboxEvent[]): { $push?: { outbox: { $each: OutboxEvent[] } }; $set?: { outboxPending: true } } {
+  return events.length > 0 ? { $push: { outbox: { $each: [...events] } }, $set: { outboxPending: true } } : {};
+}
+
+/** The outbox fields of a document inserted with `events` already pending. */
+export const outboxFields = (events: readonly OutboxEvent[]) => ({ outbox: [...events], outboxPending: events.length > 0 });
+
+
 interface WithOutbox extends mongo.Document {
   outbox?: OutboxEvent[];
+  outboxPending?: boolean;
 }
+
+/** Documents whose events are published in the background at once, at most. */
+const BACKGROUND_FLUSHES = 8;
 
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private readonly background = pLimit(BACKGROUND_FLUSHES);
 
   constructor(
     private readonly collection: mongo.Collection<WithOutbox>,
@@ -91,12 +114,14 @@ export class OutboxRelay {
    */
   async flush(id: unknown): Promise<void> {
     if (typeof id === 'string' && isObjectIdString(id)) id = new Types.ObjectId(id);
-    const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1 } });
+    const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
     for (const event of document?.outbox ?? []) {
       await this.publisher.publish(event);
       // Exactly the element as stored (read raw, never re-cast), so $pullAll matches it.
       await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: [event] } } as Document);
     }
+    // Only an empty outbox clears the flag: an event pushed meanwhile keeps it set.
+    if (document?.outboxPending) await this.collection.updateOne({ _id: id, outboxPending: true, outbox: { $size: 0 } } as Document, { $set: { outboxPending: false } });
   }
 
   /** Same as flush, but a failure is only logged: the sweep will publish it later. */
@@ -108,10 +133,20 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Publishes the document's events after the caller has answered, a few documents at a time.
+   * For writers whose answer need not wait for the publish, such as the hundreds of orders a drop
+   * refuses in a second: the events are safe in the document already, and the sweep publishes
+   * whatever a crash leaves behind.
+   */
+  flushInBackground(id: unknown): void {
+    void this.background(() => this.flushSoon(id));
+  }
+
   /** Publishes whatever a crash or an outage left behind. */
   async sweep(limit = 100): Promise<number> {
     const pending = await this.collection
-      .find({ outbox: { $elemMatch: { id: { $exists: true } } } } as Document, { projection: { _id: 1 } })
+      .find({ outboxPending: true } as Document, { projection: { _id: 1 } })
       .limit(limit)
       .toArray();
     for (const { _id } of pending) await this.flush(_id);
@@ -130,8 +165,11 @@ export class OutboxRelay {
     }, intervalMs);
   }
 
+  /** Stops sweeping; background publishes not yet started are left to the next sweep. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.background.clearQueue();
     await this.sweeping;
+    while (this.background.activeCount > 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }

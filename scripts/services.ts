@@ -137,6 +137,13 @@ export class Services {
     await Promise.all([...this.running.keys()].map((name) => this.stopOne(name)));
   }
 
+  /** Sends a signal to a running service without waiting for anything (SIGSTOP freezes it, SIGCONT thaws it). */
+  signal(name: ServiceName, signal: NodeJS.Signals): void {
+    const running = this.running.get(name);
+    if (!running) throw new Error(`${name} is not running`);
+    running.child.kill(signal);
+  }
+
   isRunning(name: ServiceName): boolean {
     return this.running.has(name);
   }

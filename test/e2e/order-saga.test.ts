@@ -28,9 +28,6 @@ beforeAll(async () => {
       SAGA_RETRY_MAX_MS: '500',
       WORKER_LOCK_MS: '2000',
       OUTBOX_SWEEP_MS: '500',
-      // A burst of 200 orders takes ~11 s on two cores and FerretDB; the test is about who gets
-      // the stock, not about latency (that is `npm run bench`).
-      SUBGRAPH_TIMEOUT_MS: '60000',
     },
   });
   ledger = await Ledger.open(stack);

@@ -12,10 +12,18 @@ export interface OrderSettings {
   stockTimeoutMs: number;
   paymentTimeoutMs: number;
   /**
-   * Placements that may call stock and payment at once. More wait their turn here, so a burst
-   * of orders queues in this process instead of timing out downstream and opening the breakers.
+   * Admission control for placements (see lib/admission-gate.ts). `concurrency` placements call
+   * stock and payment at once; up to `maxQueue` more wait their turn here, each for at most
+   * `maxWaitMs`, so a burst queues in this process instead of timing out downstream and opening
+   * the breakers. One that cannot start in time is refused with TOO_BUSY, having done nothing.
+   *
+   * The deadlines add up inside the gateway's: maxWaitMs + stockTimeoutMs + paymentTimeoutMs and
+   * a few store writes stay under SUBGRAPH_TIMEOUT_MS (2 + 3 + 1 s < 10 s by default), so every
+   * placement the gateway waits for is answered before the gateway gives up on it.
    */
-  placementConcurrency: number;
+  placements: { concurrency: number; maxQueue: number; maxWaitMs: number };
+  /** How long the order context trusts what stock said of a product (name, price, units left). */
+  catalogueMaxAgeMs: number;
   /** How long a PAYMENT_PENDING order holds its stock before it is cancelled. */
   paymentHoldMs: number;
   /** First retry of a pending payment; later ones back off up to `sagaRetryMaxMs`. */
@@ -25,6 +33,8 @@ export interface OrderSettings {
   promiseSeconds: { pickup: number; delivery: number };
   outboxSweepMs: number;
   notifications: { channel: 'log' } | { channel: 'webhook'; url: string };
+  /** How long notifications are kept before the workers prune them. */
+  notificationRetentionDays: number;
 }
 
 export function readOrderSettings(reader: EnvReader, _common: CommonConfig): OrderSettings {
@@ -36,7 +46,12 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
     paymentUrl: reader.url('PAYMENT_URL', 'http://localhost:4003/graphql', ['http:', 'https:']),
     stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
     paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
-    placementConcurrency: reader.int('PLACEMENT_CONCURRENCY', 8, { min: 1, max: 1_000 }),
+    placements: {
+      concurrency: reader.int('PLACEMENT_CONCURRENCY', 8, { min: 1, max: 1_000 }),
+      maxQueue: reader.int('PLACEMENT_QUEUE_LIMIT', 2_000, { min: 0, max: 100_000 }),
+      maxWaitMs: reader.int('PLACEMENT_QUEUE_WAIT_MS', 2_000, { min: 0, max: 60_000 }),
+    },
+    catalogueMaxAgeMs: reader.int('CATALOGUE_MAX_AGE_MS', 500, { min: 0, max: 60_000 }),
     paymentHoldMs: reader.int('PAYMENT_HOLD_MS', 15 * 60_000, { min: 1_000, max: 24 * 3_600_000 }),
     paymentRetryDelayMs: reader.int('PAYMENT_RETRY_DELAY_MS', 2_000, { min: 50, max: 600_000 }),
     sagaRetryMaxMs: reader.int('SAGA_RETRY_MAX_MS', 60_000, { min: 100, max: 3_600_000 }),
@@ -46,5 +61,6 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
     },
     outboxSweepMs: reader.int('OUTBOX_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
     notifications: channel === 'webhook' && webhookUrl ? { channel, url: webhookUrl } : { channel: 'log' },
+    notificationRetentionDays: reader.int('NOTIFICATION_RETENTION_DAYS', 90, { min: 1, max: 3_650 }),
   };
 }

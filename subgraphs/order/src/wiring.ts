@@ -5,6 +5,7 @@ import type { CommonConfig } from '../../../lib/config.js';
 import type { Logger } from '../../../lib/logger.js';
 import { EventPublisher, OutboxRelay } from '../../../lib/outbox.js';
 import { ServiceClient } from '../../../lib/service-client.js';
+import { Catalogue } from './application/catalogue.js';
 import { OrderQueries } from './application/order-queries.js';
 import { OrderSaga } from './application/order-saga.js';
 import { PaymentClient } from './clients/payment.client.js';
@@ -33,7 +34,7 @@ export async function buildOrderContext(deps: {
 }): Promise<OrderContextParts> {
   const { config, settings, db, redis, log } = deps;
   const orders = new OrderStore(db);
-  const notifications = new NotificationStore(db);
+  const notifications = new NotificationStore(db, settings.notificationRetentionDays);
   await Promise.all([orders.init(), notifications.init()]);
 
   const ownsPublisher = !deps.publisher;
@@ -42,7 +43,9 @@ export async function buildOrderContext(deps: {
   const token = serviceTokenSource(config.auth, 'order');
   const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
   const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });
-  const saga = new OrderSaga(orders, new StockClient(stockClient), new PaymentClient(paymentClient), relay, settings, log);
+  const stock = new StockClient(stockClient);
+  const catalogue = new Catalogue(stock, settings.catalogueMaxAgeMs);
+  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log);
 
   return {
     orders,
@@ -51,6 +54,8 @@ export async function buildOrderContext(deps: {
     saga,
     queries: new OrderQueries(orders, notifications),
     async close() {
+      saga.stopPlacing();
+      await relay.stop();
       stockClient.shutdown();
       paymentClient.shutdown();
       if (ownsPublisher) await publisher.close();

@@ -16,6 +16,8 @@ import { buildOrderContext } from './wiring.js';
 
 /** A placement still PLACED after this long lost its process. */
 const STUCK_PLACEMENT_MS = 2 * 60_000;
+/** Notifications past their retention are deleted a day at a time; hourly is plenty. */
+const NOTIFICATION_PRUNE_MS = 3_600_000;
 
 export const orderWorkers = defineContextWorkers({
   name: 'order',
@@ -37,5 +39,12 @@ export const orderWorkers = defineContextWorkers({
       context.saga.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
     }, 30_000);
     shutdown.add('stuck placement sweep', () => clearInterval(stuck));
+    const prune = setInterval(() => {
+      context.notifications
+        .prune()
+        .then((deleted) => deleted > 0 && log.info({ deleted }, 'old notifications pruned'))
+        .catch((error: unknown) => log.warn({ err: error }, 'notification pruning failed'));
+    }, NOTIFICATION_PRUNE_MS);
+    shutdown.add('notification pruning', () => clearInterval(prune));
   },
 });

@@ -12,13 +12,14 @@ runSubgraph<StockContext>({
   name: 'stock',
   defaultPort: 4001,
   schema: new URL('../schema.graphql', import.meta.url),
-  async build({ config, db, redis, log }) {
+  async build({ config, db, redis, log, shutdown }) {
     const products = new ProductStore(db);
     const reservationStore = new ReservationStore(db);
     await Promise.all([products.init(), reservationStore.init()]);
     if (config.seedDemoData) await seedCatalogue(products, log);
 
     const notices = new StockNotices(products, redis, config.redisPrefix, log);
+    shutdown.add('stock notices', () => notices.close());
     const catalogue = new Catalogue(products, notices);
     const reservations = new Reservations(products, reservationStore, notices, log);
     return { resolvers, context: (base) => ({ ...base, catalogue, reservations }) };

@@ -1,10 +1,10 @@
 import { newEvent, type EventPayloads } from '../../../../lib/events.js';
 import type { Logger } from '../../../../lib/logger.js';
 import { chooseBaker } from '../domain/baker-choice.js';
-import { isOpen } from '../domain/delivery.js';
+import { isOpen, wasConfirmed } from '../domain/delivery.js';
 import { DeliveryErrors } from '../errors.js';
 import type { BakerStore } from '../store/baker.store.js';
-import { DeliveryStore, type DeliveryRecord } from '../store/delivery.store.js';
+import type { DeliveryRecord, DeliveryStore } from '../store/delivery.store.js';
 import type { FlushOutbox } from './delivery-outbox.js';
 import type { PromiseChecks } from './promise-checks.js';
 
@@ -33,7 +33,7 @@ export class BakerAssignment {
         return;
       case 'CANCELLED':
       case 'REJECTED':
-        await this.takeBack(event);
+        if (wasConfirmed(event)) await this.takeBack(event);
         return;
       default:
         return; // the order's other moves are ours, or not ours to act on
@@ -47,17 +47,15 @@ export class BakerAssignment {
 
     const chosen = chooseBaker(await this.bakers.active(), await this.deliveries.openOrders());
     if (!chosen) throw DeliveryErrors.noActiveBaker(order.orderId);
-    const id = DeliveryStore.newId();
     const { delivery, inserted } = await this.deliveries.insertOrGet({
-      id,
       orderId: order.orderId,
       bakerId: chosen.id,
       status: 'ASSIGNED',
       fulfilment: order.fulfilment,
       promisedBy: order.promisedBy ? new Date(order.promisedBy) : null,
-      outbox: [newEvent('BakerAssigned', { orderId: order.orderId, deliveryId: id, bakerId: chosen.id, bakerName: chosen.name })],
+      outbox: [newEvent('BakerAssigned', { orderId: order.orderId, deliveryId: order.orderId, bakerId: chosen.id, bakerName: chosen.name })],
     });
-    if (inserted) this.log.info({ orderId: order.orderId, deliveryId: id, bakerId: chosen.id }, 'order assigned to a baker');
+    if (inserted) this.log.info({ orderId: order.orderId, bakerId: chosen.id }, 'order assigned to a baker');
     return this.finish(delivery);
   }
 
@@ -68,7 +66,6 @@ export class BakerAssignment {
       return;
     }
     const { delivery, inserted } = await this.deliveries.insertOrGet({
-      id: DeliveryStore.newId(),
       orderId: order.orderId,
       bakerId: null,
       status: 'CANCELLED',

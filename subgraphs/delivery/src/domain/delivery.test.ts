@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { appError, thrownBy } from '../../../../test/support/errors.js';
-import { isOpen, nextStep, type DeliveryStatus, type Fulfilment, type StaffAction } from './delivery.js';
+import { isOpen, nextStep, wasConfirmed, type DeliveryStatus, type Fulfilment, type StaffAction } from './delivery.js';
 
 const orderId = '65a0000000000000000000aa';
 const at = (status: DeliveryStatus, fulfilment: Fulfilment) => ({ orderId, status, fulfilment });
@@ -57,4 +57,9 @@ describe('nextStep', () => {
 
 test('a baker is busy with a delivery until it is completed or cancelled', () => {
   expect(STATUSES.filter(isOpen)).toStrictEqual(['ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY']);
+});
+
+test('an order that ended was offered to a baker only if it had been confirmed (it has a promise time)', () => {
+  expect(wasConfirmed({ promisedBy: '2026-11-27T12:00:00.000Z' })).toBe(true);
+  expect(wasConfirmed({ promisedBy: null })).toBe(false);
 });

@@ -18,6 +18,14 @@ export const OPEN_STATUSES: readonly DeliveryStatus[] = ['ASSIGNED', 'BAKING', '
 
 export const isOpen = (status: DeliveryStatus): boolean => OPEN_STATUSES.includes(status);
 
+/**
+ * Whether an order that ended had ever been confirmed, and so offered to a baker: an order gets its
+ * promise time when it is confirmed, and keeps it. One that never was (refused at placement, or its
+ * payment never came) has nothing to take back and no late assignment to keep out, so it needs no
+ * tombstone. In a drop, most orders end this way.
+ */
+export const wasConfirmed = (order: { promisedBy: string | null }): boolean => order.promisedBy !== null;
+
 /** What staff do to an order in the kitchen and on the road, named as the API names them. */
 export type StaffAction = 'startBaking' | 'markReady' | 'dispatchOrder' | 'completeOrder';
 

@@ -1,50 +1,65 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { OutboxEvent } from '../../../../lib/events.js';
+import { isObjectIdString } from '../../../../lib/ids.js';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
-import { OPEN_STATUSES, type DeliveryStatus, type Fulfilment, type Step } from '../domain/delivery.js';
+import { outboxFields } from '../../../../lib/outbox.js';
+import { isOpen, type DeliveryStatus, type Fulfilment, type Step } from '../domain/delivery.js';
 
-/** One document per order: who bakes it and where it stands. */
+/**
+ * One document per order, keyed by the order's id: who bakes it and where it stands. Keyed so,
+ * an order is assigned once (a tombstone keeps a late assignment out), and every lookup and
+ * change is by `_id`.
+ */
 interface DeliveryDocument {
   _id: Types.ObjectId;
-  /** Unique: an order is assigned once, and a tombstone keeps a late assignment out. */
   orderId: string;
   /** Null for a tombstone (cancelled before it was assigned). */
   bakerId: string | null;
   status: DeliveryStatus;
+  /**
+   * Whether the status is one of the open ones, kept with every status change: a baker's open
+   * orders are found by equality on indexed fields, never by reading the baker's whole history.
+   */
+  open: boolean;
   fulfilment: Fulfilment;
   promisedBy: Date | null;
   /** The promise time passed before completion (set once, by the promise check). */
   delayed: boolean;
   /** Events caused by the last changes, not yet published (see lib/outbox.ts). */
   outbox: OutboxEvent[];
+  outboxPending: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** A delivery as the rest of the context sees it: the document with its id as a string. */
-export type DeliveryRecord = Omit<DeliveryDocument, '_id' | 'outbox'> & { id: string };
+export type DeliveryRecord = Omit<DeliveryDocument, '_id' | 'outbox' | 'outboxPending' | 'open'> & { id: string };
 
-const toRecord = ({ _id, outbox: _outbox, ...fields }: DeliveryDocument): DeliveryRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, open: _open, ...fields }: DeliveryDocument): DeliveryRecord => ({ id: _id.toHexString(), ...fields });
 const toRecordOrNull = (document: DeliveryDocument | null): DeliveryRecord | null => (document ? toRecord(document) : null);
 
 const deliverySchema = new Schema<DeliveryDocument>(
   {
-    orderId: { type: String, required: true, unique: true },
+    orderId: { type: String, required: true },
     bakerId: { type: String, default: null },
     status: { type: String, required: true },
+    open: { type: Boolean, required: true },
     fulfilment: { type: String, required: true },
     promisedBy: { type: Date, default: null },
     delayed: { type: Boolean, required: true, default: false },
-    // Mixed (an array defaults to []), so elements are stored exactly as written and the relay's
-    // $pullAll can match them.
+    // Mixed, so elements are stored exactly as written and the relay's $pullAll can match them.
     outbox: [Schema.Types.Mixed],
+    outboxPending: { type: Boolean, default: false },
   },
   { collection: 'deliveries', timestamps: true, versionKey: false, minimize: false },
 );
-// Counting a baker's open orders (FerretDB scans anyway; MongoDB uses it).
-deliverySchema.index({ bakerId: 1, status: 1 });
+// Counting open orders, per baker and in all.
+deliverySchema.index({ open: 1, bakerId: 1 });
+deliverySchema.index({ outboxPending: 1 });
 
-export type NewDelivery = Pick<DeliveryDocument, 'orderId' | 'bakerId' | 'status' | 'fulfilment' | 'promisedBy' | 'outbox'> & { id: string };
+export type NewDelivery = Pick<DeliveryDocument, 'orderId' | 'bakerId' | 'status' | 'fulfilment' | 'promisedBy' | 'outbox'>;
+
+const byOrder = (orderId: string) => ({ _id: new Types.ObjectId(orderId) });
 
 export class DeliveryStore {
   readonly model: Model<DeliveryDocument>;
@@ -62,17 +77,13 @@ export class DeliveryStore {
     return this.model.collection;
   }
 
-  /** A fresh id, for events that must name the delivery before it is written. */
-  static newId(): string {
-    return new Types.ObjectId().toHexString();
-  }
-
   async find(id: string): Promise<DeliveryRecord | null> {
     return toRecordOrNull(await this.model.findById(id).lean<DeliveryDocument>().exec());
   }
 
   async forOrder(orderId: string): Promise<DeliveryRecord | null> {
-    return toRecordOrNull(await this.model.findOne({ orderId }).lean<DeliveryDocument>().exec());
+    if (!isObjectIdString(orderId)) return null;
+    return toRecordOrNull(await this.model.findOne(byOrder(orderId)).lean<DeliveryDocument>().exec());
   }
 
   /**
@@ -80,9 +91,9 @@ export class DeliveryStore {
    * one already (a repeated event, a retried job, a tombstone), that one is returned unchanged.
    */
   async insertOrGet(delivery: NewDelivery): Promise<{ delivery: DeliveryRecord; inserted: boolean }> {
-    const { id, ...fields } = delivery;
+    const { outbox, ...fields } = delivery;
     try {
-      const created = await this.model.create({ _id: new Types.ObjectId(id), ...fields, delayed: false });
+      const created = await this.model.create({ ...byOrder(delivery.orderId), ...fields, ...outboxFields(outbox), open: isOpen(fields.status), delayed: false });
       return { delivery: toRecord(created.toObject()), inserted: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -95,14 +106,14 @@ export class DeliveryStore {
   /** Open deliveries per baker id; a baker without any is left out. */
   async openOrders(): Promise<Map<string, number>> {
     const rows = await this.model.aggregate<{ _id: string | null; open: number }>([
-      { $match: { status: { $in: OPEN_STATUSES } } },
+      { $match: { open: true } },
       { $group: { _id: '$bakerId', open: { $sum: 1 } } },
     ]);
     return new Map(rows.flatMap((row) => (row._id ? [[row._id, row.open] as const] : [])));
   }
 
   async openOrdersOf(bakerId: string): Promise<number> {
-    return this.model.countDocuments({ bakerId, status: { $in: OPEN_STATUSES } });
+    return this.model.countDocuments({ bakerId, open: true });
   }
 
   /**
@@ -112,7 +123,11 @@ export class DeliveryStore {
   async advance(orderId: string, step: Step, event: OutboxEvent): Promise<DeliveryRecord | null> {
     return toRecordOrNull(
       await this.model
-        .findOneAndUpdate({ orderId, status: step.from }, { $set: { status: step.to }, $push: { outbox: { $each: [event] } } }, { new: true })
+        .findOneAndUpdate(
+          { ...byOrder(orderId), status: step.from },
+          { $set: { status: step.to, open: isOpen(step.to), outboxPending: true }, $push: { outbox: { $each: [event] } } },
+          { new: true },
+        )
         .lean<DeliveryDocument>()
         .exec(),
     );
@@ -120,15 +135,15 @@ export class DeliveryStore {
 
   /** Cancels the order's delivery if it is still open; whether this call cancelled it. */
   async cancelOpen(orderId: string): Promise<boolean> {
-    const result = await this.model.updateOne({ orderId, status: { $in: OPEN_STATUSES } }, { $set: { status: 'CANCELLED' } });
+    const result = await this.model.updateOne({ ...byOrder(orderId), open: true }, { $set: { status: 'CANCELLED', open: false } });
     return result.modifiedCount === 1;
   }
 
   /** Marks an open delivery delayed, once, with its event in the outbox; whether this call did. */
   async markDelayed(orderId: string, event: OutboxEvent): Promise<boolean> {
     const result = await this.model.updateOne(
-      { orderId, delayed: false, status: { $in: OPEN_STATUSES } },
-      { $set: { delayed: true }, $push: { outbox: { $each: [event] } } },
+      { ...byOrder(orderId), delayed: false, open: true },
+      { $set: { delayed: true, outboxPending: true }, $push: { outbox: { $each: [event] } } },
     );
     return result.modifiedCount === 1;
   }

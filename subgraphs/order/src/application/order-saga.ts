@@ -4,7 +4,7 @@
  * conditional update of the order document that also writes the events it causes to its outbox;
  * the relay publishes them. The same functions serve the GraphQL mutations and the queue handlers.
  */
-import pLimit from 'p-limit';
+import { AdmissionGate, AdmissionRefused } from '../../../../lib/admission-gate.js';
 import { requireRole, type Viewer } from '../../../../lib/auth.js';
 import { ErrorCode, isAppError } from '../../../../lib/errors.js';
 import { newEvent, type OutboxEvent } from '../../../../lib/events.js';
@@ -26,42 +26,62 @@ import {
 import { MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
 import { OrderErrors } from '../errors.js';
 import type { OrderSettings } from '../settings.js';
-import type { OrderChange, OrderRecord, OrderStore, SagaStep } from '../store/order.store.js';
+import { OrderStore, type NewOrder, type OrderChange, type OrderLineRecord, type OrderRecord, type SagaStep } from '../store/order.store.js';
+import type { Catalogue, Claim } from './catalogue.js';
 import { compensations, statusChanged } from './order-events.js';
 
-/** How long a repeat of placeOrder waits for its twin to settle. */
-const TWIN_WAIT_MS = 10_000;
-
 export class OrderSaga {
-  /** The bulkhead in front of the calls to stock and payment (see `placementConcurrency`). */
-  private readonly placements: ReturnType<typeof pLimit>;
+  /** Admission control in front of the calls to stock and payment (see `OrderSettings.placements`). */
+  private readonly placements: AdmissionGate;
 
   constructor(
     private readonly orders: OrderStore,
     private readonly stock: StockClient,
     private readonly payments: PaymentClient,
+    private readonly catalogue: Catalogue,
     private readonly relay: OutboxRelay,
     private readonly settings: OrderSettings,
     private readonly log: Logger,
   ) {
-    this.placements = pLimit(settings.placementConcurrency);
+    this.placements = new AdmissionGate(settings.placements);
   }
 
   // ------------------------------------------------------------------ placing an order
 
+  /**
+   * Places an order, or answers with the order its idempotency key placed before. In a rush:
+   * a sold-out product is refused at once (one write, no call to stock or payment); the rest wait
+   * their turn in the admission gate, and one that cannot start in time is refused with TOO_BUSY
+   * having done nothing, so a retry with the same key is always safe.
+   */
   async place(viewer: Viewer | null, input: PlaceOrderInput, requestId?: string): Promise<OrderRecord> {
     const customer = requireRole(viewer, 'CUSTOMER');
     const request = validateOrderRequest(input);
-    return this.placements(() => this.placeValid(customer.id, request, requestId));
-  }
-
-  private async placeValid(customerId: string, request: OrderRequest, requestId?: string): Promise<OrderRecord> {
-    // A replay answers with its order even while stock is down.
-    const existing = await this.orders.findByKey(customerId, request.idempotencyKey);
+    // A replay answers with its order, even while stock is down or the bakery is busy.
+    const existing = await this.orders.findByKey(customer.id, request.idempotencyKey);
     if (existing) return this.settled(existing);
 
-    // Known, active products, checked before anything is written.
-    const catalogue = new Map((await this.stock.products(request.lines.map((line) => line.productId), requestId)).map((entry) => [entry.id, entry]));
+    const lines = await this.priceLines(request, requestId);
+    const claim = this.catalogue.claim(lines);
+    if (!claim) return this.refuseSoldOut(customer.id, request, lines);
+    try {
+      return await this.placements.run(() => this.placeAdmitted(customer.id, request, lines, claim, requestId));
+    } catch (error) {
+      if (error instanceof AdmissionRefused) throw OrderErrors.tooBusy(error.retryAfterMs);
+      throw error;
+    } finally {
+      claim.release();
+    }
+  }
+
+  /** Stops admitting placements (shutdown); those already running finish. */
+  stopPlacing(): void {
+    this.placements.close();
+  }
+
+  /** Known, active products at the catalogue's prices, checked before anything is written. */
+  private async priceLines(request: OrderRequest, requestId?: string): Promise<OrderLineRecord[]> {
+    const catalogue = await this.catalogue.lookup(request.lines.map((line) => line.productId), requestId);
     const lines = request.lines.map((line) => {
       const product = catalogue.get(line.productId);
       if (!product?.active) throw OrderErrors.productUnavailable(line.index, line.productId);
@@ -69,28 +89,52 @@ export class OrderSaga {
     });
     const total = lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
     if (total > MAX_ORDER_TOTAL) throw OrderErrors.totalTooLarge(total);
+    return lines;
+  }
 
+  private async placeAdmitted(customerId: string, request: OrderRequest, lines: OrderLineRecord[], claim: Claim, requestId?: string): Promise<OrderRecord> {
     // The unique (customer, key) index settles a race between twins: one insert wins.
-    const placed = await this.orders.insertPlaced({
+    const placed = await this.orders.insertPlaced(this.newOrder(customerId, request, lines));
+    if (!placed) return this.twinOf(customerId, request.idempotencyKey);
+    return this.holdAndPay(placed, claim, requestId);
+  }
+
+  /** A sold-out order is decided before it is written: REJECTED, with its event, in one insert. */
+  private async refuseSoldOut(customerId: string, request: OrderRequest, lines: OrderLineRecord[]): Promise<OrderRecord> {
+    const order = { ...this.newOrder(customerId, request, lines), id: OrderStore.newId() };
+    const now = new Date();
+    const refused = await this.orders.insertDecided(order, {
+      status: 'REJECTED',
+      set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
+      history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
+      events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
+    });
+    if (!refused) return this.twinOf(customerId, request.idempotencyKey);
+    this.relay.flushInBackground(refused.id);
+    return refused;
+  }
+
+  private newOrder(customerId: string, request: OrderRequest, lines: OrderLineRecord[]): NewOrder {
+    return {
       customerId,
       idempotencyKey: request.idempotencyKey,
       lines,
-      total,
+      total: lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0),
       fulfilment: request.fulfilment,
       deliveryAddress: request.deliveryAddress,
       paymentMethod: request.paymentMethod,
       paymentToken: request.paymentToken,
-    });
-    if (!placed) {
-      // A twin with the same key got there first: answer with its order.
-      const twin = await this.orders.findByKey(customerId, request.idempotencyKey);
-      if (!twin) throw OrderErrors.stillPlacing();
-      return this.settled(twin);
-    }
-    return this.holdAndPay(placed, requestId);
+    };
   }
 
-  private async holdAndPay(order: OrderRecord, requestId?: string): Promise<OrderRecord> {
+  /** A twin with the same key got there first: answer with its order. */
+  private async twinOf(customerId: string, idempotencyKey: string): Promise<OrderRecord> {
+    const twin = await this.orders.findByKey(customerId, idempotencyKey);
+    if (!twin) throw OrderErrors.stillPlacing();
+    return this.settled(twin);
+  }
+
+  private async holdAndPay(order: OrderRecord, claim: Claim, requestId?: string): Promise<OrderRecord> {
     let reservation;
     try {
       reservation = await this.stock.reserve(order.id, order.lines.map(({ productId, quantity }) => ({ productId, quantity })), requestId);
@@ -100,6 +144,9 @@ export class OrderSaga {
       throw error;
     }
     if (reservation.status !== 'HELD') {
+      claim.release();
+      const short = order.lines.find((line) => line.productId === reservation.rejectedProductId);
+      if (reservation.reason === 'OUT_OF_STOCK' && short) this.catalogue.markShort(short.productId, short.quantity);
       const now = new Date();
       return this.apply(order.id, ['PLACED'], {
         status: 'REJECTED',
@@ -108,6 +155,7 @@ export class OrderSaga {
         events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
       });
     }
+    claim.held();
     // The prices the stock held are the prices of the order.
     const held = new Map(reservation.lines.map((line) => [line.productId, line]));
     const lines = order.lines.map((line) => ({ ...line, unitPrice: held.get(line.productId)?.unitPrice ?? line.unitPrice }));
@@ -205,9 +253,12 @@ export class OrderSaga {
     return stuck.length;
   }
 
-  /** A twin of this placement may still be running: wait for its verdict. */
+  /**
+   * A twin of this placement may still be running: wait for its verdict, as long as a placement
+   * may wait for its turn (so the answer still fits the gateway's deadline).
+   */
   private async settled(order: OrderRecord): Promise<OrderRecord> {
-    const deadline = Date.now() + TWIN_WAIT_MS;
+    const deadline = Date.now() + this.settings.placements.maxWaitMs;
     let current: OrderRecord | null = order;
     while (current?.status === 'PLACED' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -5,15 +5,18 @@ export interface CatalogueEntry {
   name: string;
   price: number;
   active: boolean;
+  /** Units neither held nor sold when stock answered. */
+  available: number;
 }
 
 export interface StockReservation {
   status: 'PENDING' | 'HELD' | 'REJECTED' | 'RELEASED' | 'COMMITTED';
   reason: string | null;
+  rejectedProductId: string | null;
   lines: Array<{ productId: string; quantity: number; unitPrice: number; name: string }>;
 }
 
-const RESERVATION = 'status reason lines { productId quantity unitPrice name }';
+const RESERVATION = 'status reason rejectedProductId lines { productId quantity unitPrice name }';
 
 /** The stock subgraph's operations the order saga calls, with the order id as idempotency key. */
 export class StockClient {
@@ -22,7 +25,7 @@ export class StockClient {
   /** The named products as the catalogue has them; unknown ids are left out. */
   async products(ids: string[], requestId?: string): Promise<CatalogueEntry[]> {
     const data = await this.client.request<{ _entities: Array<CatalogueEntry | null> }>(
-      'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id name price active } } }',
+      'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id name price active available } } }',
       { representations: ids.map((id) => ({ __typename: 'Product', id })) },
       requestId,
     );

@@ -10,8 +10,17 @@ export interface NotificationRecord {
   message: string;
   channel: string;
   sentAt: Date | null;
+  /**
+   * The day (YYYY-MM-DD, UTC) from which it may be deleted. Pruning deletes whole days by equality
+   * on this indexed field, which both MongoDB and FerretDB serve from an index (a range on a date
+   * would read every notification on FerretDB). FerretDB has no TTL index.
+   */
+  pruneOn: string;
   createdAt: Date;
 }
+
+const DAY_MS = 24 * 3_600_000;
+const isoDay = (time: number): string => new Date(time).toISOString().slice(0, 10);
 
 const notificationSchema = new Schema<NotificationRecord>(
   {
@@ -22,15 +31,21 @@ const notificationSchema = new Schema<NotificationRecord>(
     message: { type: String, required: true },
     channel: { type: String, required: true },
     sentAt: { type: Date, default: null },
+    pruneOn: { type: String, required: true },
   },
   { collection: 'notifications', timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 notificationSchema.index({ customerId: 1, createdAt: -1 });
+notificationSchema.index({ pruneOn: 1 });
 
 export class NotificationStore {
   readonly model: Model<NotificationRecord>;
 
-  constructor(connection: Connection) {
+  /** @param retentionDays how long a notification is kept (and a repeat of its event recognised). */
+  constructor(
+    connection: Connection,
+    private readonly retentionDays = 90,
+  ) {
     this.model = connection.model<NotificationRecord>('Notification', notificationSchema);
   }
 
@@ -42,7 +57,7 @@ export class NotificationStore {
   async insertOrGet(notification: Pick<NotificationRecord, 'customerId' | 'orderId' | 'kind' | 'message' | 'channel'> & { id: string }): Promise<NotificationRecord> {
     const { id, ...fields } = notification;
     try {
-      return (await this.model.create({ _id: id, ...fields, sentAt: null })).toObject();
+      return (await this.model.create({ _id: id, ...fields, sentAt: null, pruneOn: isoDay(Date.now() + this.retentionDays * DAY_MS) })).toObject();
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.model.findById(id).lean<NotificationRecord>().exec();
@@ -53,6 +68,18 @@ export class NotificationStore {
 
   async markSent(id: string): Promise<void> {
     await this.model.updateOne({ _id: id, sentAt: null }, { $set: { sentAt: new Date() } });
+  }
+
+  /**
+   * Deletes the notifications due on `today` and on the `lookbackDays` before it (days a stopped
+   * workers process missed); returns how many went.
+   */
+  async prune(today = new Date(), lookbackDays = 30): Promise<number> {
+    let deleted = 0;
+    for (let back = lookbackDays; back >= 0; back--) {
+      deleted += (await this.model.deleteMany({ pruneOn: isoDay(today.getTime() - back * DAY_MS) })).deletedCount;
+    }
+    return deleted;
   }
 
   forCustomer(customerId: string, limit: number): Promise<NotificationRecord[]> {

@@ -1,6 +1,7 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { OutboxEvent } from '../../../../lib/events.js';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
+import { outboxFields, outboxUpdate } from '../../../../lib/outbox.js';
 import {
   PUBLIC_STATUSES,
   type DeliveryStatus,
@@ -48,14 +49,15 @@ interface OrderDocument {
   sagaSteps: SagaStep[];
   /** Events caused by the last changes, not yet published; only the relay reads them (see lib/outbox.ts). */
   outbox: unknown[];
+  outboxPending: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** An order as the rest of the context sees it: the document with its id as a string. */
-export type OrderRecord = Omit<OrderDocument, '_id' | 'outbox'> & { id: string };
+export type OrderRecord = Omit<OrderDocument, '_id' | 'outbox' | 'outboxPending'> & { id: string };
 
-const toRecord = ({ _id, outbox: _outbox, ...fields }: OrderDocument): OrderRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, ...fields }: OrderDocument): OrderRecord => ({ id: _id.toHexString(), ...fields });
 const toRecordOrNull = (document: OrderDocument | null): OrderRecord | null => (document ? toRecord(document) : null);
 
 const orderSchema = new Schema<OrderDocument>(
@@ -78,8 +80,9 @@ const orderSchema = new Schema<OrderDocument>(
     bakerName: { type: String, default: null },
     delayed: { type: Boolean, default: false },
     sagaSteps: { type: [String], default: [] },
-    // Mixed, so elements are stored exactly as written and $pullAll can match them.
+    // Mixed, so elements are stored exactly as written and the relay's $pullAll can match them.
     outbox: { type: [Schema.Types.Mixed], default: [] },
+    outboxPending: { type: Boolean, default: false },
   },
   { collection: 'orders', timestamps: true, versionKey: false, minimize: false },
 );
@@ -87,6 +90,7 @@ const orderSchema = new Schema<OrderDocument>(
 orderSchema.index({ customerId: 1, idempotencyKey: 1 }, { unique: true });
 orderSchema.index({ customerId: 1, _id: -1 });
 orderSchema.index({ status: 1, _id: -1 });
+orderSchema.index({ outboxPending: 1 });
 
 export type NewOrder = Pick<
   OrderDocument,
@@ -95,7 +99,7 @@ export type NewOrder = Pick<
 
 export interface OrderChange {
   status?: InternalStatus;
-  set?: Partial<Omit<OrderDocument, '_id' | 'outbox' | 'history' | 'status'>>;
+  set?: Partial<Omit<OrderDocument, '_id' | 'outbox' | 'outboxPending' | 'history' | 'status'>>;
   /** Appended to the history; each entry's `at` is the one its OrderStatusChanged event carries. */
   history?: StatusChange[];
   events?: OutboxEvent[];
@@ -126,9 +130,27 @@ export class OrderStore {
   }
 
   /** Inserts a new order in PLACED; null when the customer used this key before. */
-  async insertPlaced(order: NewOrder): Promise<OrderRecord | null> {
+  insertPlaced(order: NewOrder): Promise<OrderRecord | null> {
+    return this.insert({ ...order, _id: new Types.ObjectId(), status: 'PLACED', history: [], ...outboxFields([]) });
+  }
+
+  /**
+   * Inserts a new order that is decided already (a sold-out product): its status, history and
+   * events in one write. Null when the customer used this key before.
+   */
+  insertDecided(order: NewOrder & { id: string }, change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>): Promise<OrderRecord | null> {
+    const { id, ...fields } = order;
+    return this.insert({ ...fields, ...change.set, _id: new Types.ObjectId(id), status: change.status, history: change.history, ...outboxFields(change.events) });
+  }
+
+  /** A fresh id, for an order whose events must name it before it is written. */
+  static newId(): string {
+    return new Types.ObjectId().toHexString();
+  }
+
+  private async insert(document: Partial<OrderDocument>): Promise<OrderRecord | null> {
     try {
-      const created = await this.model.create({ ...order, status: 'PLACED', history: [], sagaSteps: [], outbox: [] });
+      const created = await this.model.create({ sagaSteps: [], ...document });
       return toRecord(created.toObject());
     } catch (error) {
       if (isDuplicateKey(error)) return null;
@@ -158,10 +180,10 @@ export class OrderStore {
    */
   async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<OrderRecord | null> {
     const history = change.history ?? [];
-    const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}) } };
-    const push: Record<string, unknown> = {};
+    const outbox = outboxUpdate(change.events ?? []);
+    const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}), ...outbox.$set } };
+    const push: Record<string, unknown> = { ...outbox.$push };
     if (history.length > 0) push.history = { $each: history };
-    if (change.events?.length) push.outbox = { $each: change.events };
     if (Object.keys(push).length > 0) update.$push = push;
     return toRecordOrNull(
       await this.model.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true }).lean<OrderDocument>().exec(),

@@ -1,9 +1,9 @@
-import { isObjectIdString } from '../../../../lib/ids.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { CardProvider } from '../domain/card-provider.js';
 import {
   canMove,
   checkOrderId,
+  isPlausibleId,
   isSettled,
   refundTarget,
   validatePaymentRequest,
@@ -70,9 +70,9 @@ export class Payments {
     return this.payments.forOrder(orderId);
   }
 
-  /** A malformed id names nothing, like any other unknown one. */
+  /** A payment's id is its order's id. A malformed id names nothing, like any other unknown one. */
   async find(id: string): Promise<PaymentRecord | null> {
-    return isObjectIdString(id) ? this.payments.find(id) : null;
+    return isPlausibleId(id) ? this.payments.find(id) : null;
   }
 
   private async authorizeFromWallet(payment: PaymentRecord): Promise<PaymentRecord> {

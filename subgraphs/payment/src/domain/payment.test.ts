@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { appError } from '../../../../test/support/errors.js';
-import { canMove, checkAmount, isSettled, refundTarget, validatePaymentRequest, walletDebitIsOwed, type PaymentStatus } from './payment.js';
+import { canMove, checkAmount, isPlausibleId, isSettled, refundTarget, validatePaymentRequest, walletDebitIsOwed, type PaymentStatus } from './payment.js';
 
 function rejects(fn: () => unknown, field: string) {
   expect(fn).toThrow(appError('BAD_USER_INPUT', { field }));
@@ -76,4 +76,12 @@ test('amounts are whole won from 1 to 10,000,000', () => {
   expect(checkAmount(10_000_000, 'amount')).toBe(10_000_000);
   rejects(() => checkAmount(0, 'amount'), 'amount');
   rejects(() => checkAmount(Number.NaN, 'amount'), 'amount');
+});
+
+test('a payment id is its order id: any trimmed id of 1 to 100 characters could name one', () => {
+  expect(isPlausibleId('65a0000000000000000000aa')).toBe(true);
+  expect(isPlausibleId('order-1')).toBe(true);
+  expect(isPlausibleId('')).toBe(false);
+  expect(isPlausibleId(' order-1')).toBe(false);
+  expect(isPlausibleId('x'.repeat(101))).toBe(false);
 });

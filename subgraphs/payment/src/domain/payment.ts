@@ -89,6 +89,9 @@ export function checkAmount(amount: number, field: string): number {
 
 export const checkOrderId = (orderId: string, field: string): string => checkId(orderId, field);
 
+/** Whether `id` could name a payment (its order's id), without throwing. */
+export const isPlausibleId = (id: string): boolean => id.trim() === id && id.length > 0 && id.length <= MAX_ID_LENGTH;
+
 function checkId(value: string, field: string): string {
   const trimmed = value.trim();
   if (trimmed === '' || trimmed.length > MAX_ID_LENGTH) {

@@ -1,15 +1,16 @@
-import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
 import type { DeclineReason, PaymentMethod, PaymentRequest, PaymentStatus } from '../domain/payment.js';
 
 export type { PaymentMethod, PaymentStatus } from '../domain/payment.js';
 
 /**
- * One document per order (unique `orderId`). A VOIDED tombstone, left by a refund that came before
+ * One document per order, keyed by the order's id, so every lookup and change is by `_id`. A VOIDED tombstone, left by a refund that came before
  * any authorize, knows neither customer nor method, and its amount is 0.
  */
 interface PaymentDocument {
-  _id: Types.ObjectId;
+  /** The order's id. */
+  _id: string;
   orderId: string;
   customerId: string | null;
   amount: number;
@@ -21,11 +22,12 @@ interface PaymentDocument {
 }
 
 export type PaymentRecord = Omit<PaymentDocument, '_id'> & { id: string };
-const toRecord = ({ _id, ...fields }: PaymentDocument): PaymentRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, ...fields }: PaymentDocument): PaymentRecord => ({ id: _id, ...fields });
 
 const paymentSchema = new Schema<PaymentDocument>(
   {
-    orderId: { type: String, required: true, unique: true },
+    _id: { type: String, required: true },
+    orderId: { type: String, required: true },
     customerId: { type: String, default: null },
     amount: { type: Number, required: true },
     method: { type: String, default: null },
@@ -52,7 +54,7 @@ export class PaymentStore {
   }
 
   async forOrder(orderId: string): Promise<PaymentRecord | null> {
-    const document = await this.model.findOne({ orderId }).lean<PaymentDocument>().exec();
+    const document = await this.model.findById(orderId).lean<PaymentDocument>().exec();
     return document ? toRecord(document) : null;
   }
 
@@ -69,14 +71,14 @@ export class PaymentStore {
 
   /** Moves the status on, only from `from`; returns whether this call moved it. */
   async settle(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null = null): Promise<boolean> {
-    const result = await this.model.updateOne({ orderId, status: from }, { $set: { status: to, declineReason } });
+    const result = await this.model.updateOne({ _id: orderId, status: from }, { $set: { status: to, declineReason } });
     return result.modifiedCount === 1;
   }
 
   // Uniqueness is enforced on insert, where both MongoDB and FerretDB answer 11000.
   private async insertOrGet(fields: Omit<PaymentDocument, '_id' | 'createdAt' | 'updatedAt'>): Promise<PaymentRecord> {
     try {
-      return toRecord((await this.model.create(fields)).toObject());
+      return toRecord((await this.model.create({ _id: fields.orderId, ...fields })).toObject());
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.forOrder(fields.orderId);

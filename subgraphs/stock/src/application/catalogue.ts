@@ -37,7 +37,7 @@ export class Catalogue {
 
   async create(input: CreateProductInput): Promise<ProductRecord> {
     const product = await this.products.insert(validateNewProduct(input));
-    await this.notices.changed([product.id]);
+    this.notices.changed([product.id]);
     return product;
   }
 
@@ -54,7 +54,7 @@ export class Catalogue {
     const productId = parseObjectId(id, 'id').toHexString();
     const archived = await this.products.archive(productId);
     if (!archived) throw StockErrors.productNotFound(id);
-    await this.notices.changed([productId]);
+    this.notices.changed([productId]);
     return archived;
   }
 
@@ -63,7 +63,7 @@ export class Catalogue {
     checkQuantity(quantity, 'quantity');
     const restocked = await this.products.restock(productId, quantity);
     if (restocked) {
-      await this.notices.changed([productId]);
+      this.notices.changed([productId]);
       return restocked;
     }
     // Nothing matched: tell a missing product from an archived one.

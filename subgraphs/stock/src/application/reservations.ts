@@ -39,7 +39,7 @@ export class Reservations {
       if (!held) return this.reject(orderId, reservation.lines, 'OUT_OF_STOCK', line.productId);
     }
     if (await this.reservations.settle(orderId, ['PENDING'], 'HELD')) {
-      await this.notices.changed(reservation.lines.map((line) => line.productId));
+      this.notices.changed(reservation.lines.map((line) => line.productId));
       return this.current(orderId);
     }
     // Someone settled it first: a concurrent repeat of this call, or a release that overtook it.
@@ -81,7 +81,7 @@ export class Reservations {
       for (const line of current.lines) {
         if (await this.products.returnHold(line.productId, orderId, line.quantity)) returned.push(line.productId);
       }
-      if (returned.length > 0) await this.notices.changed(returned);
+      if (returned.length > 0) this.notices.changed(returned);
     }
     return current;
   }

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:drop`: the drop. N customers press "order" in the same second for one product
+ * with 50 units, through the gateway, on the default configuration (nothing raised). For each N:
+ * orders per second, p50 and p99 answer times, outcomes and errors by code, the stock at the end,
+ * what `stockChanged` watchers received, and how soon a lone order is back to its usual latency.
+ * Beside them, the store's own baseline (a point update by `_id`), measured in the same run.
+ *
+ *   BENCH_DROP_SIZES=1000,5000 (default)   BENCH_DROP_UNITS=50   BENCH_DROP_WATCHERS=100
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startInfrastructure } from '../scripts/infra/index.js';
+import { OrderDriver } from '../test/support/orders.js';
+import { startStack, type Stack } from '../test/support/stack.js';
+import { Subscriber } from '../test/support/subscriber.js';
+import { eventually } from '../test/support/wait.js';
+import { ms, pointUpdateLatencies, quantile, report } from './measure.js';
+
+const SIZES = (process.env.BENCH_DROP_SIZES ?? '1000,5000').split(',').map(Number);
+const UNITS = Number(process.env.BENCH_DROP_UNITS ?? 50);
+const WATCHERS = Number(process.env.BENCH_DROP_WATCHERS ?? 100);
+const PROBES = 20;
+
+interface Outcome {
+  key: string;
+  ms: number;
+}
+
+/** One lone order's latency, `count` times: the system's normal pace (or how far from it it is). */
+async function loneOrders(orders: OrderDriver, token: string, productId: string, count: number): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await orders.placed(token, { lines: [{ productId, quantity: 1 }] });
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+async function drop(stack: Stack, orders: OrderDriver, customers: number, everyday: string, probeToken: string, normalMs: number) {
+  const productId = await orders.product(UNITS, 30_000);
+  const tokens = await Promise.all(Array.from({ length: customers }, (_, i) => stack.customerToken(`drop-${customers}-${i}-${randomUUID().slice(0, 4)}`)));
+  const watchers = Array.from({ length: WATCHERS }, () =>
+    new Subscriber<{ stockChanged: { available: number } }>(stack.gatewayUrl).subscribe('subscription($id: ID!) { stockChanged(productId: $id) { available } }', { id: productId }),
+  );
+  await Promise.all(watchers.map((watcher) => watcher.received(1, 'the first stock message')));
+
+  const started = performance.now();
+  const outcomes: Outcome[] = await Promise.all(
+    tokens.map(async (token) => {
+      const sent = performance.now();
+      let key: string;
+      try {
+        const result = await orders.place(token, { lines: [{ productId, quantity: 1 }] }, 'status rejectionReason');
+        key = result.errors ? `error ${String(result.errors[0]?.extensions?.code)}` : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
+      } catch (error) {
+        key = `no answer (${error instanceof Error ? error.message : String(error)})`;
+      }
+      return { key, ms: performance.now() - sent };
+    }),
+  );
+  const wallMs = performance.now() - started;
+
+  // Back to normal: lone orders until one is within twice the usual latency.
+  const recoveryStarted = performance.now();
+  await eventually(async () => (await loneOrders(orders, probeToken, everyday, 1))[0]! <= Math.max(2 * normalMs, normalMs + 50), { intervalMs: 50, timeoutMs: 120_000, what: 'a lone order at its usual pace' });
+  const recoveryMs = performance.now() - recoveryStarted;
+
+  const available = await orders.available(productId);
+  const lastSeen = await eventually(async () => watchers.every((watcher) => watcher.messages.at(-1)?.data?.stockChanged.available === 0) && watchers, { timeoutMs: 30_000, what: 'every watcher to see 0' }).then(
+    () => 0,
+    () => Math.max(...watchers.map((watcher) => watcher.messages.at(-1)?.data?.stockChanged.available ?? -1)),
+  );
+  const messages = watchers.reduce((sum, watcher) => sum + watcher.messages.length, 0);
+  await Promise.all(watchers.map((watcher) => watcher.dispose()));
+
+  const counts = new Map<string, number>();
+  for (const { key } of outcomes) counts.set(key, (counts.get(key) ?? 0) + 1);
+  const errors = outcomes.filter(({ key }) => !key.startsWith('CONFIRMED') && !key.startsWith('REJECTED'));
+  const latencies = outcomes.map((outcome) => outcome.ms);
+  return {
+    customers,
+    ordersPerSecond: Math.round((customers * 1_000) / wallMs),
+    wallMs,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    max: quantile(latencies, 1),
+    confirmed: counts.get('CONFIRMED') ?? 0,
+    rejected: counts.get('REJECTED OUT_OF_STOCK') ?? 0,
+    errors: errors.length === 0 ? '0' : [...new Map(errors.map(({ key }) => [key, counts.get(key) ?? 0]))].map(([key, count]) => `${count} ${key}`).join(', '),
+    available,
+    lastSeen,
+    messagesPerWatcher: (messages / Math.max(1, WATCHERS)).toFixed(1),
+    recoveryMs,
+  };
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
+// Durable, as `npm start` runs it: the figures are the default configuration's.
+const infra = await startInfrastructure({ dataDir, durability: 'durable' });
+process.env.MONGODB_URL = infra.mongoUrl;
+process.env.REDIS_URL = infra.redisUrl;
+const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+try {
+  const baseline = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
+  const orders = new OrderDriver(stack);
+  const everyday = await orders.product(1_000_000, 3_500);
+  const probeToken = await stack.customerToken(`probe-${randomUUID().slice(0, 6)}`);
+  await loneOrders(orders, probeToken, everyday, 5); // warm up
+  const normal = await loneOrders(orders, probeToken, everyday, PROBES);
+  const normalMs = quantile(normal, 0.5);
+
+  const rows: Array<Array<string | number>> = [
+    ['customers', 'orders/s', 'wall', 'p50', 'p99', 'max', 'confirmed', 'rejected OUT_OF_STOCK', 'errors by code', 'stock at end', 'watchers saw', 'messages/watcher', 'back to normal'],
+  ];
+  for (const size of SIZES) {
+    const r = await drop(stack, orders, size, everyday, probeToken, normalMs);
+    rows.push([r.customers, r.ordersPerSecond, `${(r.wallMs / 1000).toFixed(2)} s`, `${r.p50.toFixed(0)} ms`, `${r.p99.toFixed(0)} ms`, `${r.max.toFixed(0)} ms`, r.confirmed, r.rejected, r.errors, r.available, r.lastSeen, r.messagesPerWatcher, `${(r.recoveryMs / 1000).toFixed(2)} s`]);
+  }
+  report('drop', `The drop: N customers at once for ${UNITS} units (default configuration)`, rows, [
+    `a lone placeOrder before the drops: median ${ms(normal)}, p99 ${ms(normal, 0.99)} (n=${normal.length})`,
+    `store baseline, point update by _id: median ${ms(baseline)}, p99 ${ms(baseline, 0.99)} (n=${baseline.length})`,
+    `${WATCHERS} stockChanged watchers on the dropped product; "watchers saw" is the last level every watcher received`,
+    '"back to normal": from the last answer until a lone placeOrder takes at most twice its usual time',
+  ]);
+} finally {
+  await stack.stop();
+  await infra.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

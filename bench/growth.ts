@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:growth`: does an order cost the same with a long history behind it? The history
+ * (orders with their payments and deliveries, as a bakery's months of business leave them) is
+ * seeded in bulk straight into the stores; then, at 1,000, 10,000 and 100,000 orders, each
+ * operation is timed through the gateway: placeOrder, order(id), myOrders, staff orders(status:),
+ * and placeOrder to ASSIGNED (the assignment counts every baker's open orders). Beside each level,
+ * the store's own baseline (a point update by `_id`), measured in the same run.
+ *
+ *   BENCH_GROWTH_LEVELS=1000,10000,100000 (default)   BENCH_GROWTH_SAMPLES=30
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mongoose, { Types } from 'mongoose';
+import { startInfrastructure } from '../scripts/infra/index.js';
+import { OrderDriver } from '../test/support/orders.js';
+import { startStack, type Stack } from '../test/support/stack.js';
+import { eventually } from '../test/support/wait.js';
+import { ms, pointUpdateLatencies, quantile, report } from './measure.js';
+
+const LEVELS = (process.env.BENCH_GROWTH_LEVELS ?? '1000,10000,100000').split(',').map(Number);
+const SAMPLES = Number(process.env.BENCH_GROWTH_SAMPLES ?? 30);
+const HISTORY_CUSTOMERS = 1_000;
+const BATCH = 1_000;
+
+/** Writes `count` finished orders (90% completed, 5% cancelled, 5% rejected) with their payments and deliveries. */
+async function seedHistory(stack: Stack, mongoUrl: string, from: number, count: number, productId: string, bakerIds: string[]): Promise<void> {
+  const connection = await mongoose.createConnection(mongoUrl).asPromise();
+  try {
+    const orders = connection.useDb(`${stack.dbPrefix}_order`).collection('orders');
+    const payments = connection.useDb(`${stack.dbPrefix}_payment`).collection('payments');
+    const deliveries = connection.useDb(`${stack.dbPrefix}_delivery`).collection('deliveries');
+    for (let start = from; start < from + count; start += BATCH) {
+      const batch = Array.from({ length: Math.min(BATCH, from + count - start) }, (_, i) => {
+        const n = start + i;
+        const _id = new Types.ObjectId();
+        const at = new Date(Date.now() - (from + count - n) * 60_000);
+        const status = n % 20 === 0 ? 'CANCELLED' : n % 20 === 1 ? 'REJECTED' : 'COMPLETED';
+        const customerId = `history-${n % HISTORY_CUSTOMERS}`;
+        const order = {
+          _id, customerId, idempotencyKey: `h-${n}`, lines: [{ productId, name: 'Salt bread', quantity: 2, unitPrice: 3_500 }], total: 7_000,
+          fulfilment: 'PICKUP', deliveryAddress: null, paymentMethod: 'CARD', paymentToken: null, status,
+          rejectionReason: status === 'REJECTED' ? 'OUT_OF_STOCK' : null,
+          history: [{ status: status === 'REJECTED' ? 'REJECTED' : 'CONFIRMED', at, reason: null }, ...(status === 'COMPLETED' ? [{ status: 'COMPLETED', at, reason: null }] : [])],
+          promisedBy: at, holdDeadline: null, paymentStatus: status === 'REJECTED' ? null : status === 'CANCELLED' ? 'REFUNDED' : 'AUTHORIZED',
+          deliveryStatus: status === 'COMPLETED' ? 'COMPLETED' : null, bakerName: 'Seeded baker', delayed: false,
+          sagaSteps: [], outbox: [], outboxPending: false, createdAt: at, updatedAt: at,
+        };
+        const payment = status === 'REJECTED' ? null : {
+          _id, orderId: _id.toHexString(), customerId, amount: 7_000, method: 'CARD', status: order.paymentStatus, declineReason: null, createdAt: at, updatedAt: at,
+        };
+        const delivery = status !== 'COMPLETED' ? null : {
+          _id, orderId: _id.toHexString(), bakerId: bakerIds[n % bakerIds.length], status: 'COMPLETED', open: false, fulfilment: 'PICKUP',
+          promisedBy: at, delayed: false, outbox: [], outboxPending: false, createdAt: at, updatedAt: at,
+        };
+        return { order, payment, delivery };
+      });
+      await Promise.all([
+        orders.insertMany(batch.map((entry) => entry.order), { ordered: false }),
+        payments.insertMany(batch.flatMap((entry) => (entry.payment ? [entry.payment] : [])), { ordered: false }),
+        deliveries.insertMany(batch.flatMap((entry) => (entry.delivery ? [entry.delivery] : [])), { ordered: false }),
+      ]);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+async function timed(samples: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await run(i);
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+async function measureLevel(stack: Stack, orders: OrderDriver, productId: string) {
+  const customer = await stack.customerToken(`growth-${randomUUID().slice(0, 6)}`);
+  const ids: string[] = [];
+  const place = await timed(SAMPLES, async () => ids.push((await orders.placed(customer, { lines: [{ productId, quantity: 1 }] })).id));
+  const read = await timed(SAMPLES, (i) => orders.order(customer, ids[i % ids.length]!, 'id status'));
+  const mine = await timed(SAMPLES, async () => {
+    const { errors } = await stack.graphql('{ myOrders(first: 20) { nodes { id status total } } }', { token: customer });
+    if (errors) throw new Error(JSON.stringify(errors));
+  });
+  const staff = await timed(SAMPLES, async () => {
+    const { errors } = await stack.graphql('{ orders(status: BAKING, first: 20) { nodes { id status total } } }', { token: stack.staffToken });
+    if (errors) throw new Error(JSON.stringify(errors));
+  });
+  const assign = await timed(SAMPLES, async () => {
+    const order = await orders.placed(customer, { lines: [{ productId, quantity: 1 }] });
+    await eventually(async () => (await orders.order(customer, order.id, 'status'))?.status === 'ASSIGNED', { intervalMs: 5, what: 'assignment' });
+  });
+  return { place, read, mine, staff, assign };
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
+// Durable, as `npm start` runs it: the figures are the default configuration's.
+const infra = await startInfrastructure({ dataDir, durability: 'durable' });
+process.env.MONGODB_URL = infra.mongoUrl;
+process.env.REDIS_URL = infra.redisUrl;
+const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+try {
+  const orders = new OrderDriver(stack);
+  const productId = await orders.product(10_000_000, 3_500);
+  const { data } = await stack.graphql<{ bakers: Array<{ id: string }> }>('{ bakers { id } }', { token: stack.staffToken });
+  const bakerIds = data?.bakers.map((baker) => baker.id) ?? [];
+  if (bakerIds.length === 0) throw new Error('no bakers to seed the history with');
+  // Orders in the kitchen now: a fixed few, whatever the history.
+  const kitchen = await stack.customerToken('kitchen');
+  for (let i = 0; i < 20; i++) {
+    const order = await orders.placed(kitchen, { lines: [{ productId, quantity: 1 }] });
+    await orders.untilStatus(kitchen, order.id, 'ASSIGNED');
+    await orders.staff('startBaking', order.id);
+  }
+
+  const results: Array<{ level: number; seedMs: number; baseline: number[] } & Awaited<ReturnType<typeof measureLevel>>> = [];
+  let seeded = 0;
+  for (const level of LEVELS) {
+    const started = performance.now();
+    await seedHistory(stack, infra.mongoUrl, seeded, level - seeded, productId, bakerIds);
+    const seedMs = performance.now() - started;
+    seeded = level;
+    const baseline = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
+    results.push({ level, seedMs, baseline, ...(await measureLevel(stack, orders, productId)) });
+    console.log(`history ${level} orders: seeded in ${(seedMs / 1000).toFixed(1)} s, measured`);
+  }
+
+  const first = results[0]!;
+  const last = results.at(-1)!;
+  const row = (name: string, pick: (r: (typeof results)[number]) => number[]) => [
+    name,
+    ...results.map((r) => `${ms(pick(r))} (p99 ${ms(pick(r), 0.99)})`),
+    `${(quantile(pick(last), 0.5) / quantile(pick(first), 0.5)).toFixed(2)}x`,
+  ];
+  report('growth', `Cost per operation against the history (medians, n=${SAMPLES} each)`, [
+    ['operation', ...results.map((r) => `${r.level.toLocaleString('en')} orders`), `${last.level.toLocaleString('en')} / ${first.level.toLocaleString('en')}`],
+    row('placeOrder', (r) => r.place),
+    row('order(id)', (r) => r.read),
+    row('myOrders(first: 20)', (r) => r.mine),
+    row('staff orders(status: BAKING)', (r) => r.staff),
+    row('placeOrder to ASSIGNED', (r) => r.assign),
+    row('store baseline: point update by _id', (r) => r.baseline),
+  ], [
+    'history: finished orders (90% completed, 5% cancelled, 5% rejected) of 1,000 customers, with their payments and deliveries, seeded in bulk',
+    `seeding took ${results.map((r) => `${(r.seedMs / 1000).toFixed(1)} s`).join(', ')}`,
+    'each level times a new customer, so myOrders reads the same number of orders at every level; 20 orders are BAKING at every level',
+  ]);
+} finally {
+  await stack.stop();
+  await infra.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

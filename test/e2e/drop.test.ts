@@ -1,0 +1,106 @@
+/**
+ * The drop through the gateway on the default configuration: hundreds of customers order one
+ * scarce product in the same second. Every one gets a true answer (an order), exactly the stock is
+ * sold, and the books balance. And a placement refused as TOO_BUSY has done nothing at all.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Ledger } from '../support/books.js';
+import { OrderDriver, errorCode } from '../support/orders.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { eventually } from '../support/wait.js';
+
+describe('a drop of 300 customers for 20 units', () => {
+  let stack: Stack;
+  let ledger: Ledger;
+  let orders: OrderDriver;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    ledger = await Ledger.open(stack);
+    orders = new OrderDriver(stack);
+  });
+
+  afterAll(async () => {
+    await ledger?.close();
+    await stack?.stop();
+  });
+
+  it('answers every customer with an order: 20 confirmed, 280 rejected out of stock, stock 0', async () => {
+    const productId = await orders.product(20, 30_000);
+    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => stack.customerToken(`drop-${i}-${randomUUID().slice(0, 4)}`)));
+
+    const results = await Promise.all(tokens.map((token) => orders.place(token, { lines: [{ productId, quantity: 1 }] }, 'id status rejectionReason')));
+
+    expect(results.filter((result) => result.errors).map((result) => result.errors)).toEqual([]);
+    const placed = results.map((result) => result.data?.placeOrder);
+    expect(placed.filter((order) => order?.status === 'CONFIRMED')).toHaveLength(20);
+    expect(placed.filter((order) => order?.status === 'REJECTED' && order.rejectionReason === 'OUT_OF_STOCK')).toHaveLength(280);
+    expect(await orders.available(productId)).toBe(0);
+    await ledger.assertBalanced();
+  });
+
+  it('answers a repeat of a rejected order with that same order', async () => {
+    const productId = await orders.product(0, 1_000);
+    const token = await stack.customerToken(`late-${randomUUID().slice(0, 6)}`);
+    const key = randomUUID();
+
+    const first = await orders.place(token, { lines: [{ productId, quantity: 1 }], idempotencyKey: key }, 'id status rejectionReason');
+    const again = await orders.place(token, { lines: [{ productId, quantity: 1 }], idempotencyKey: key }, 'id status rejectionReason');
+
+    expect(first.data?.placeOrder).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK' });
+    expect(again.data?.placeOrder).toEqual(first.data?.placeOrder);
+  });
+});
+
+describe('a placement that cannot start in time', () => {
+  let stack: Stack;
+  let ledger: Ledger;
+  let orders: OrderDriver;
+
+  beforeAll(async () => {
+    // A fault test: one placement at a time and no queue, so the second one is refused for sure
+    // while the first waits on a frozen payment service (it waits as long as the test keeps
+    // payment frozen: the payment timeout is out of the way).
+    stack = await startStack({ env: { PLACEMENT_CONCURRENCY: '1', PLACEMENT_QUEUE_LIMIT: '0', PAYMENT_TIMEOUT_MS: '60000' } });
+    ledger = await Ledger.open(stack);
+    orders = new OrderDriver(stack);
+  });
+
+  afterAll(async () => {
+    if (stack?.services.isRunning('payment')) stack.services.signal('payment', 'SIGCONT');
+    await ledger?.close();
+    await stack?.stop();
+  });
+
+  it('is refused with TOO_BUSY and a retry-after, has done nothing, and the same key places it later', async () => {
+    const productId = await orders.product(5, 2_000);
+    const alice = await stack.customerToken(`alice-${randomUUID().slice(0, 6)}`);
+    const bobId = `bob-${randomUUID().slice(0, 6)}`;
+    const bob = await stack.customerToken(bobId);
+    const bobKey = randomUUID();
+    const orderDb = ledger.db('order').collection('orders');
+
+    stack.services.signal('payment', 'SIGSTOP');
+    const first = orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status');
+    // Alice's placement holds the only slot: it has written its order and waits on payment.
+    await eventually(async () => (await orderDb.countDocuments({ status: 'PLACED' })) === 1, { what: "alice's placement to be under way" });
+
+    const refused = await orders.place(bob, { lines: [{ productId, quantity: 2 }], idempotencyKey: bobKey }, 'id status');
+
+    expect(errorCode(refused)).toBe('TOO_BUSY');
+    expect(refused.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.data).toBeNull();
+    expect(await orderDb.countDocuments({ customerId: bobId })).toBe(0);
+    expect(await ledger.db('payment').collection('payments').countDocuments({ customerId: bobId })).toBe(0);
+    expect(await orders.available(productId)).toBe(4); // only alice's unit is held
+
+    stack.services.signal('payment', 'SIGCONT');
+    expect((await first).data?.placeOrder.status).toBe('CONFIRMED');
+    const retried = await orders.place(bob, { lines: [{ productId, quantity: 2 }], idempotencyKey: bobKey }, 'id status');
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data?.placeOrder.status).toBe('CONFIRMED');
+    expect(await orders.available(productId)).toBe(2);
+    await ledger.assertBalanced();
+  });
+});
