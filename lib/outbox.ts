@@ -77,6 +77,9 @@ export class EventPublisher {
 
 type Document = mongo.Document;
 
+/** A document's `_id` as stored: ObjectId ids may be given as their hex string. */
+const documentId = (id: unknown): unknown => (typeof id === 'string' && isObjectIdString(id) ? new Types.ObjectId(id) : id);
+
 /**
  * The update operators that put `events` in a document's outbox, to merge into the update of the
  * state change that causes them.
@@ -113,7 +116,7 @@ export class OutboxRelay {
    * `id` is the document's `_id`, or its hex string for ObjectId ids.
    */
   async flush(id: unknown): Promise<void> {
-    if (typeof id === 'string' && isObjectIdString(id)) id = new Types.ObjectId(id);
+    id = documentId(id);
     const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
     for (const event of document?.outbox ?? []) {
       await this.publisher.publish(event);
@@ -134,13 +137,24 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the document's events after the caller has answered, a few documents at a time.
-   * For writers whose answer need not wait for the publish, such as the hundreds of orders a drop
-   * refuses in a second: the events are safe in the document already, and the sweep publishes
-   * whatever a crash leaves behind.
+   * Publishes `events`, which the caller has just written to the document's outbox, after the
+   * caller has answered, a few documents at a time. For writers whose answer need not wait for the
+   * publish, such as the hundreds of orders a drop refuses in a second: the events are safe in the
+   * document already, and the sweep publishes whatever a crash leaves behind. Knowing the events,
+   * it reads nothing; when they are all the outbox holds, one update removes them and the flag.
    */
-  flushInBackground(id: unknown): void {
-    void this.background(() => this.flushSoon(id));
+  flushInBackground(id: unknown, events: readonly OutboxEvent[]): void {
+    id = documentId(id);
+    void this.background(async () => {
+      try {
+        for (const event of events) await this.publisher.publish(event);
+        const filter = { _id: id, outbox: { $size: events.length } } as Document;
+        const removed = await this.collection.updateOne(filter, { $pullAll: { outbox: [...events] }, $set: { outboxPending: false } } as Document);
+        if (removed.modifiedCount === 0) await this.flush(id); // more was pushed meanwhile, or a sweep got there first
+      } catch (error) {
+        this.log.warn({ err: error, id }, 'outbox publish failed; the sweep will retry');
+      }
+    });
   }
 
   /** Publishes whatever a crash or an outage left behind. */

@@ -14,6 +14,7 @@ import { createLogger } from '../../lib/logger.js';
 import { connectDatabase } from '../../lib/mongo.js';
 import { EventPublisher, OutboxRelay, outboxFields } from '../../lib/outbox.js';
 import { NotificationStore } from '../../subgraphs/order/src/store/notification.store.js';
+import { eventually } from '../support/wait.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -50,6 +51,26 @@ describe('the outbox sweep', () => {
     const queue = new Queue(Queues.orderSaga, { connection: redis, prefix });
     expect((await queue.getJob(event.id))?.data).toMatchObject({ eventId: event.id, type: 'ReleaseStock' });
     expect(await relay.sweep()).toBe(0);
+    await queue.close();
+    await publisher.close();
+  });
+});
+
+describe('publishing in the background', () => {
+  test('publishes the events just written, then removes them and the flag in one update', async () => {
+    const collection = db.collection('refused');
+    const publisher = new EventPublisher(redis, prefix);
+    const relay = new OutboxRelay(collection, publisher, log);
+    const event = newEvent('RefundPayment', { orderId: randomUUID() });
+    await collection.insertOne({ _id: 'refused-1', ...outboxFields([event]) } as never);
+
+    relay.flushInBackground('refused-1', [event]);
+
+    await eventually(async () => (await collection.findOne({ _id: 'refused-1' } as never))?.outboxPending === false, { what: 'the flag to be cleared' });
+    expect(await collection.findOne({ _id: 'refused-1' } as never)).toMatchObject({ outbox: [], outboxPending: false });
+    const queue = new Queue(Queues.orderSaga, { connection: redis, prefix });
+    expect((await queue.getJob(event.id))?.data).toMatchObject({ eventId: event.id, type: 'RefundPayment' });
+    await relay.stop();
     await queue.close();
     await publisher.close();
   });

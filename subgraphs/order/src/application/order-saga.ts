@@ -103,14 +103,15 @@ export class OrderSaga {
   private async refuseSoldOut(customerId: string, request: OrderRequest, lines: OrderLineRecord[]): Promise<OrderRecord> {
     const order = { ...this.newOrder(customerId, request, lines), id: OrderStore.newId() };
     const now = new Date();
+    const events = [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)];
     const refused = await this.orders.insertDecided(order, {
       status: 'REJECTED',
       set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
       history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
-      events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
+      events,
     });
     if (!refused) return this.twinOf(customerId, request.idempotencyKey);
-    this.relay.flushInBackground(refused.id);
+    this.relay.flushInBackground(refused.id, events);
     return refused;
   }
 
