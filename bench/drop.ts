@@ -106,7 +106,7 @@ const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
 try {
   const baseline = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
   const orders = new OrderDriver(stack);
-  const everyday = await orders.product(1_000_000, 3_500);
+  const everyday = await orders.product(100_000, 3_500);
   const probeToken = await stack.customerToken(`probe-${randomUUID().slice(0, 6)}`);
   await loneOrders(orders, probeToken, everyday, 5); // warm up
   const normal = await loneOrders(orders, probeToken, everyday, PROBES);

@@ -105,7 +105,7 @@ process.env.REDIS_URL = infra.redisUrl;
 const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
 try {
   const orders = new OrderDriver(stack);
-  const productId = await orders.product(10_000_000, 3_500);
+  const productId = await orders.product(100_000, 3_500);
   const { data } = await stack.graphql<{ bakers: Array<{ id: string }> }>('{ bakers { id } }', { token: stack.staffToken });
   const bakerIds = data?.bakers.map((baker) => baker.id) ?? [];
   if (bakerIds.length === 0) throw new Error('no bakers to seed the history with');
