@@ -18,7 +18,7 @@ export interface OrderSettings {
    * the breakers. One that cannot start in time is refused with TOO_BUSY, having done nothing.
    *
    * The deadlines add up inside the gateway's: maxWaitMs + stockTimeoutMs + paymentTimeoutMs and
-   * a few store writes stay under SUBGRAPH_TIMEOUT_MS (2 + 3 + 1 s < 10 s by default), so every
+   * a few store writes stay under SUBGRAPH_TIMEOUT_MS (3 + 3 + 1 s < 10 s by default), so every
    * placement the gateway waits for is answered before the gateway gives up on it.
    */
   placements: { concurrency: number; maxQueue: number; maxWaitMs: number };
@@ -47,9 +47,9 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
     stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
     paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     placements: {
-      concurrency: reader.int('PLACEMENT_CONCURRENCY', 8, { min: 1, max: 1_000 }),
+      concurrency: reader.int('PLACEMENT_CONCURRENCY', 16, { min: 1, max: 1_000 }),
       maxQueue: reader.int('PLACEMENT_QUEUE_LIMIT', 2_000, { min: 0, max: 100_000 }),
-      maxWaitMs: reader.int('PLACEMENT_QUEUE_WAIT_MS', 2_000, { min: 0, max: 60_000 }),
+      maxWaitMs: reader.int('PLACEMENT_QUEUE_WAIT_MS', 3_000, { min: 0, max: 60_000 }),
     },
     catalogueMaxAgeMs: reader.int('CATALOGUE_MAX_AGE_MS', 500, { min: 0, max: 60_000 }),
     paymentHoldMs: reader.int('PAYMENT_HOLD_MS', 15 * 60_000, { min: 1_000, max: 24 * 3_600_000 }),
