@@ -14,6 +14,14 @@ export interface Viewer {
 /** Service tokens are minted by our own services and carry this issuer. */
 const SERVICE_ISSUER = 'bakery-services';
 const SERVICE_AUDIENCE = 'bakery-subgraphs';
+/**
+ * The claim of a service token that names the user a service acts for: the gateway puts the
+ * caller it verified at the edge there (`null` for an anonymous caller), so subgraphs never see a
+ * user token and never trust one. A service token without it acts as the service itself (SERVICE).
+ */
+const CALLER_CLAIM = 'caller';
+/** How long the gateway's per-request credential lives: long enough for one slow fetch, no longer. */
+const CALLER_TOKEN_SECONDS = 60;
 
 const encoder = new TextEncoder();
 
@@ -22,27 +30,52 @@ export interface TokenVerifier {
   viewerFromAuthorization(header: string | undefined): Promise<Viewer | null>;
 }
 
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
-  const userKey = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl))
-    : encoder.encode(config.jwtSecret ?? '');
+/**
+ * The public edge (the gateway): user tokens only, from the identity provider's issuer, with an
+ * `exp` no further than `maxLifetimeSeconds` away. A service token is refused here: it is a
+ * credential between our own processes, never a user's.
+ */
+export function createUserTokenVerifier(config: AuthConfig): TokenVerifier {
+  const userKey = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : encoder.encode(config.jwtSecret ?? '');
+  const options = { issuer: config.issuer, audience: config.audience, requiredClaims: ['exp'] };
+  return verifierOf(async (token) => {
+    const { payload } =
+      typeof userKey === 'function'
+        ? await jwtVerify(token, userKey, options)
+        : await jwtVerify(token, userKey, { ...options, algorithms: ['HS256'] });
+    checkLifetime(payload, config.maxTokenLifetimeSeconds);
+    return viewerFromClaims(payload, false);
+  }, () => null);
+}
+
+/**
+ * A subgraph: service tokens only, and no token at all is refused. A token carrying a caller
+ * (the gateway's) makes that caller the viewer, `null` meaning anonymous; one without acts as the
+ * calling service with the SERVICE role (calls between subgraphs).
+ */
+export function createServiceTokenVerifier(config: AuthConfig): TokenVerifier {
   const serviceKey = encoder.encode(config.serviceSecret);
+  return verifierOf(
+    async (token) => {
+      const { payload } = await jwtVerify(token, serviceKey, {
+        issuer: SERVICE_ISSUER,
+        audience: SERVICE_AUDIENCE,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+      });
+      if (!(CALLER_CLAIM in payload)) return viewerFromClaims(payload, true);
+      return callerFromClaim(payload[CALLER_CLAIM]);
+    },
+    () => {
+      throw unauthenticated('this service answers only the gateway and other services');
+    },
+  );
+}
 
-  async function verify(token: string): Promise<Viewer> {
-    // Service tokens are told apart by their issuer before verification picks the key.
-    const issuer = peekIssuer(token);
-    const payload =
-      issuer === SERVICE_ISSUER
-        ? (await jwtVerify(token, serviceKey, { issuer: SERVICE_ISSUER, audience: SERVICE_AUDIENCE, algorithms: ['HS256'] })).payload
-        : typeof userKey === 'function'
-          ? (await jwtVerify(token, userKey, { issuer: config.issuer, audience: config.audience })).payload
-          : (await jwtVerify(token, userKey, { issuer: config.issuer, audience: config.audience, algorithms: ['HS256'] })).payload;
-    return viewerFromClaims(payload, issuer === SERVICE_ISSUER);
-  }
-
+function verifierOf(verify: (token: string) => Promise<Viewer | null>, anonymous: () => Viewer | null): TokenVerifier {
   return {
     async viewerFromAuthorization(header) {
-      if (header === undefined || header.trim() === '') return null;
+      if (header === undefined || header.trim() === '') return anonymous();
       const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
       if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
       try {
@@ -56,16 +89,12 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   };
 }
 
-function peekIssuer(token: string): string | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null && 'iss' in claims && typeof claims.iss === 'string'
-      ? claims.iss
-      : undefined;
-  } catch {
-    return undefined;
+/** A token living longer than allowed is refused even when valid now: a leaked one stays useful too long. */
+function checkLifetime(payload: JWTPayload, maxSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const issuedAt = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  if (typeof payload.exp !== 'number' || payload.exp - issuedAt > maxSeconds) {
+    throw unauthenticated(`the token must expire within ${maxSeconds} seconds of being issued`);
   }
 }
 
@@ -77,6 +106,28 @@ function viewerFromClaims(payload: JWTPayload, isService: boolean): Viewer {
   const allowed = roles.filter((role) => (role === 'SERVICE') === isService);
   if (allowed.length === 0) throw unauthenticated('the token carries no known role');
   return { id: payload.sub, roles: allowed };
+}
+
+/** The caller the gateway vouches for: a user (never SERVICE) or nobody. */
+function callerFromClaim(claim: unknown): Viewer | null {
+  if (claim === null) return null;
+  if (typeof claim !== 'object' || !('id' in claim) || !('roles' in claim)) throw unauthenticated('the token names no valid caller');
+  return viewerFromClaims({ sub: claim.id as string, roles: claim.roles }, false);
+}
+
+/**
+ * What the gateway sends with each subgraph fetch: a short-lived service token naming the caller
+ * it verified (or `null`). Signing is cheap (HS256), so every fetch gets a fresh one.
+ */
+export function signCallerToken(config: AuthConfig, caller: Viewer | null): Promise<string> {
+  return new SignJWT({ roles: ['SERVICE'], [CALLER_CLAIM]: caller ? { id: caller.id, roles: caller.roles } : null })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('service:gateway')
+    .setIssuer(SERVICE_ISSUER)
+    .setAudience(SERVICE_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${CALLER_TOKEN_SECONDS}s`)
+    .sign(encoder.encode(config.serviceSecret));
 }
 
 export interface MintOptions {
@@ -137,4 +188,14 @@ export const hasRole = (viewer: Viewer | null, role: Role): boolean => viewer?.r
 export function requireService(viewer: Viewer | null): Viewer {
   if (!viewer?.roles.includes('SERVICE')) throw new AppError(ErrorCode.Forbidden, 'internal operation: service token required');
   return viewer;
+}
+
+/**
+ * Whether the viewer may see something that belongs to `ownerId`: staff and services see all, a
+ * customer only their own, nobody else anything. Entity resolvers use it so that `_entities`
+ * shows exactly what the root field would (someone else's looks like a missing one).
+ */
+export function maySee(viewer: Viewer | null, ownerId: string | null | undefined): boolean {
+  if (hasRole(viewer, 'STAFF') || hasRole(viewer, 'SERVICE')) return true;
+  return Boolean(viewer && ownerId && viewer.id === ownerId);
 }

@@ -51,6 +51,7 @@ export class BakerAssignment {
     const { delivery, inserted } = await this.deliveries.insertOrGet({
       id,
       orderId: order.orderId,
+      customerId: order.customerId,
       bakerId: chosen.id,
       status: 'ASSIGNED',
       fulfilment: order.fulfilment,
@@ -70,6 +71,7 @@ export class BakerAssignment {
     const { delivery, inserted } = await this.deliveries.insertOrGet({
       id: DeliveryStore.newId(),
       orderId: order.orderId,
+      customerId: order.customerId,
       bakerId: null,
       status: 'CANCELLED',
       fulfilment: order.fulfilment,

@@ -8,6 +8,8 @@ interface DeliveryDocument {
   _id: Types.ObjectId;
   /** Unique: an order is assigned once, and a tombstone keeps a late assignment out. */
   orderId: string;
+  /** Whose order it is, so a customer sees only their own (null on deliveries made before it was kept). */
+  customerId: string | null;
   /** Null for a tombstone (cancelled before it was assigned). */
   bakerId: string | null;
   status: DeliveryStatus;
@@ -30,6 +32,7 @@ const toRecordOrNull = (document: DeliveryDocument | null): DeliveryRecord | nul
 const deliverySchema = new Schema<DeliveryDocument>(
   {
     orderId: { type: String, required: true, unique: true },
+    customerId: { type: String, default: null },
     bakerId: { type: String, default: null },
     status: { type: String, required: true },
     fulfilment: { type: String, required: true },
@@ -44,7 +47,7 @@ const deliverySchema = new Schema<DeliveryDocument>(
 // Counting a baker's open orders (FerretDB scans anyway; MongoDB uses it).
 deliverySchema.index({ bakerId: 1, status: 1 });
 
-export type NewDelivery = Pick<DeliveryDocument, 'orderId' | 'bakerId' | 'status' | 'fulfilment' | 'promisedBy' | 'outbox'> & { id: string };
+export type NewDelivery = Pick<DeliveryDocument, 'orderId' | 'customerId' | 'bakerId' | 'status' | 'fulfilment' | 'promisedBy' | 'outbox'> & { id: string };
 
 export class DeliveryStore {
   readonly model: Model<DeliveryDocument>;
