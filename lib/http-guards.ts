@@ -53,19 +53,19 @@ export function jsonErrors(log: Logger): ErrorRequestHandler {
 function classify(type: string | undefined, status: number | undefined): [number, string, string] {
   switch (type) {
     case 'entity.too.large':
-      return [413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`];
+      return [413, ErrorCode.PayloadTooLarge, `the request body is larger than ${MAX_BODY_BYTES} bytes`];
     case 'entity.parse.failed':
-      return [400, 'BAD_REQUEST', 'the request body is not a JSON object'];
+      return [400, ErrorCode.BadRequest, 'the request body is not a JSON object'];
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      return [415, 'BAD_REQUEST', 'the request body must be JSON in UTF-8'];
+      return [415, ErrorCode.BadRequest, 'the request body must be JSON in UTF-8'];
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return [400, 'BAD_REQUEST', 'the request body could not be read'];
+      return [400, ErrorCode.BadRequest, 'the request body could not be read'];
     default:
       return status !== undefined && status >= 400 && status < 500
-        ? [status, 'BAD_REQUEST', 'the request could not be read']
+        ? [status, ErrorCode.BadRequest, 'the request could not be read']
         : [500, ErrorCode.Internal, 'Internal server error'];
   }
 }

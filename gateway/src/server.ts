@@ -17,7 +17,7 @@ import { requestLogging } from '../../lib/request-logging.js';
 import type { Logger } from '../../lib/logger.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
-import { queryLimitRules } from './limits.js';
+import { costLimit, fieldSuggestionMask, queryLimitRules } from './limits.js';
 import { playgroundRouter } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
@@ -83,9 +83,17 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     includeStacktraceInErrorResponses: false,
     validationRules: queryLimitRules(config.limits),
     parseOptions: { maxTokens: config.limits.maxTokens },
+    hideSchemaDetailsFromClientErrors: config.hideSchemaDetails,
     formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
     // Apollo's default landing page loads from a CDN; ours is served from the project's own assets.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocket(), requestLogging<GatewayContext>((name) => name === 'BakeryLive')],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      subscriptionsOverWebSocket(),
+      costLimit<GatewayContext>(config.limits),
+      ...fieldSuggestionMask(),
+      requestLogging<GatewayContext>((name) => name === 'BakeryLive'),
+    ],
   });
   await apollo.start();
 
@@ -102,6 +110,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     feed,
     log: log.child({ component: 'subscriptions' }),
     keepAliveMs: config.keepAliveMs,
+    maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
   });
 
   app.disable('x-powered-by');

@@ -4,12 +4,17 @@
  * numbers that wrapped, queries that stalled everyone.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import type { Viewer } from '../../lib/auth.js';
 import { EnvReader, readCommonConfig } from '../../lib/config.js';
 import { OrderDriver } from '../support/orders.js';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
+import { eventually } from '../support/wait.js';
 
 const SUBGRAPHS = ['stock', 'order', 'payment', 'delivery'] as const;
 
@@ -119,3 +124,224 @@ describe('hole 5: the gateway takes only user tokens, with exp and a bounded lif
     assert.deepEqual(fine.data?.viewer, { id: 'mallory', roles: ['STAFF'] });
   });
 });
+
+describe('hole 2: balances and stock never wrap', () => {
+  const deposit = (token: string, amount: number) =>
+    stack.graphql<{ depositToWallet: { balance: number } }>('mutation($amount: Int!) { depositToWallet(amount: $amount) { balance } }', { token, variables: { amount } });
+  const balance = async (token: string) => (await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token })).data?.myWallet.balance;
+
+  test('concurrent deposits past the 100,000,000 limit: the ones that fit are taken, the rest refused, the balance is their exact sum', async () => {
+    const token = await stack.customerToken(`saver-${Date.now()}`);
+    const answers = await Promise.all(Array.from({ length: 110 }, () => deposit(token, 1_000_000)));
+    const accepted = answers.filter((answer) => answer.data?.depositToWallet);
+    const refused = answers.filter((answer) => answer.errors);
+    assert.equal(accepted.length, 100);
+    assert.equal(refused.length, 10);
+    for (const answer of refused) assert.deepEqual(answer.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'amount' });
+    assert.equal(await balance(token), 100_000_000);
+    assert.equal(Math.max(...accepted.map((answer) => answer.data?.depositToWallet.balance ?? 0)), 100_000_000);
+  });
+
+  test('restocks past the 100,000 limit are refused naming the field, concurrent ones included', async () => {
+    const productId = await orders.product(99_990);
+    const restock = (quantity: number) =>
+      stack.graphql('mutation($id: ID!, $quantity: Int!) { restockProduct(id: $id, quantity: $quantity) { available } }', { token: stack.staffToken, variables: { id: productId, quantity } });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => restock(1)));
+    assert.equal(answers.filter((answer) => !answer.errors).length, 10);
+    for (const answer of answers.filter((a) => a.errors)) assert.deepEqual(answer.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'quantity' });
+    assert.equal(await orders.available(productId), 100_000);
+    assert.deepEqual((await restock(100_000)).errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'quantity' });
+    assert.equal(await orders.available(productId), 100_000);
+  });
+});
+
+describe('hole 4: malformed requests get a JSON GraphQL error with a stable code, on every service', () => {
+  const SERVICES = ['gateway', ...SUBGRAPHS] as const;
+  const MALFORMED: Array<{ what: string; init: RequestInit; code: string; status?: number }> = [
+    { what: 'a body of "{"', init: { headers: { 'content-type': 'application/json' }, body: '{' }, code: 'BAD_REQUEST', status: 400 },
+    { what: 'a 2 MB body', init: { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2_000_000) } }) }, code: 'PAYLOAD_TOO_LARGE', status: 413 },
+    { what: 'a body of "123"', init: { headers: { 'content-type': 'application/json' }, body: '123' }, code: 'BAD_REQUEST', status: 400 },
+    { what: 'a charset other than UTF-8', init: { headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"query":"{ __typename }"}' }, code: 'BAD_REQUEST', status: 415 },
+    { what: 'a gzip body that is not gzip', init: { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip at all' }, code: 'BAD_REQUEST' },
+    { what: 'an unknown content encoding', init: { headers: { 'content-type': 'application/json', 'content-encoding': 'br2' }, body: '{}' }, code: 'BAD_REQUEST', status: 415 },
+    { what: 'a batch', init: { headers: { 'content-type': 'application/json' }, body: '[{"query":"{ __typename }"}]' }, code: 'BAD_REQUEST', status: 400 },
+    { what: 'text/plain', init: { headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' }, code: 'BAD_REQUEST', status: 400 },
+    { what: 'a query that is not a string', init: { headers: { 'content-type': 'application/json' }, body: '{"query":123}' }, code: 'BAD_REQUEST', status: 400 },
+    { what: 'no body', init: { headers: { 'content-type': 'application/json' } }, code: 'BAD_REQUEST', status: 400 },
+  ];
+
+  for (const service of SERVICES) {
+    test(`${service}: each malformed request is answered in JSON with its code, and no internals`, async () => {
+      // Subgraphs let in only services: present one, so the request itself is what is judged.
+      const credential: Record<string, string> = service === 'gateway' ? {} : { authorization: `Bearer ${await stack.serviceToken()}` };
+      for (const { what, init, code: expected, status } of MALFORMED) {
+        const headers = { ...(init.headers as Record<string, string>), ...credential };
+        const response = await fetch(stack.services.url(service), { method: 'POST', ...init, headers });
+        const text = await response.text();
+        assert.match(response.headers.get('content-type') ?? '', /json/, `${what}: ${text.slice(0, 200)}`);
+        const body = JSON.parse(text) as GraphQLResponse;
+        assert.equal(body.errors?.[0]?.extensions?.code, expected, `${what}: ${text.slice(0, 200)}`);
+        if (status) assert.equal(response.status, status, what);
+        assert.ok(response.status < 500, what);
+        assert.doesNotMatch(text, /node_modules|stacktrace|\bat \w+ \(|<html|\/work\//i, what);
+      }
+      const unknownPath = await fetch(new URL('/nothing-here', stack.services.url(service)));
+      assert.equal(unknownPath.status, 404);
+      assert.equal(((await unknownPath.json()) as GraphQLResponse).errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    });
+  }
+
+  test('subgraphs keep a sane x-request-id and replace an over-long one', async () => {
+    const token = await stack.serviceToken();
+    const send = (requestId: string) =>
+      fetch(stack.services.url('stock'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': requestId },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    const long = `long-${'a'.repeat(10_000)}`;
+    const sane = `sane-${randomUUID()}`;
+    assert.equal((await send(long)).status, 200);
+    assert.equal((await send(sane)).status, 200);
+    // The log is written in order: once the later request is in it, the earlier one is too.
+    const log = await eventually(async () => {
+      const text = await readFile(`${stack.logDir}/stock.log`, 'utf8');
+      return text.includes(sane) && text;
+    }, { what: 'the stock subgraph to log the sane request id' });
+    assert.equal(log.includes('a'.repeat(200)), false, 'the over-long id is not logged');
+  });
+});
+
+
+describe('hole 3: no query can stall the bakery', () => {
+  const STALLING = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: orders(first: 100) { nodes { lines { product { name price available } } payment { status amount } delivery { baker { openOrders } } } }`).join(' ')} }`;
+
+  test("the staff query of ten aliased 100-order pages is refused before it runs, as QUERY_TOO_COMPLEX", async () => {
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.staffToken}` },
+      body: JSON.stringify({ query: STALLING }),
+    });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as GraphQLResponse;
+    assert.equal(code(body), 'QUERY_TOO_COMPLEX');
+    assert.match(body.errors?.[0]?.message ?? '', /would cost \d+; at most 10000/);
+    assert.equal(body.data, undefined, 'nothing ran');
+  });
+
+  test('thirty aliases that fragments multiply into 100,000 fields are refused', async () => {
+    const query = `{ ...A } fragment A on Query { ${Array.from({ length: 10 }, (_, i) => `a${i}: products(first: 100) { nodes { ...B } }`).join(' ')} }
+      fragment B on Product { ${Array.from({ length: 10 }, (_, i) => `b${i}: name`).join(' ')} ...C }
+      fragment C on Product { ${Array.from({ length: 10 }, (_, i) => `c${i}: sku`).join(' ')} }`;
+    const response = await stack.graphql(query);
+    assert.equal(code(response), 'QUERY_TOO_COMPLEX');
+    assert.equal(response.data ?? null, null);
+  });
+
+  test('a 900 KB variable is echoed as a short prefix at most, however many errors quote it', async () => {
+    const huge = 'x'.repeat(900_000);
+    const query = `query($id: ID!) { ${Array.from({ length: 25 }, (_, i) => `o${i}: order(id: $id) { id }`).join(' ')} }`;
+    for (const variables of [{ id: huge }, { id: { nested: huge } }]) {
+      const response = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await stack.customerToken('alice')}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      assert.ok(text.length < 25 * 1_000, `the answer is ${text.length} bytes`);
+      const body = JSON.parse(text) as GraphQLResponse;
+      assert.ok(body.errors?.length);
+      for (const error of body.errors ?? []) assert.ok(error.message.length <= 301, `${error.message.length} characters`);
+    }
+  });
+
+  test('the same limits hold over graphql-ws, before anything runs', async () => {
+    const client = await socket(stack.staffToken);
+    try {
+      const errors = await refused(client, `subscription { stockChanged { ${Array.from({ length: 31 }, (_, i) => `a${i}: name`).join(' ')} } }`);
+      assert.equal(errors[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      const viaSocket = await refused(client, STALLING);
+      assert.equal(viaSocket[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('hole 6: WebSocket limits match HTTP', () => {
+  test('a frame larger than an HTTP body closes the socket with 1009', async () => {
+    const ws = new WebSocket(stack.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (closeCode) => resolve(closeCode)));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(2_000_000) } }));
+    assert.equal(await closed, 1009);
+  });
+
+  test('one socket holds at most 20 subscriptions; the 21st is refused and the others live on', async () => {
+    const client = await socket();
+    try {
+      const productId = await orders.product(3);
+      const firsts: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 20; i++) {
+        firsts.push(
+          new Promise((resolve, reject) => {
+            client.subscribe({ query: 'subscription($id: ID) { stockChanged(productId: $id) { available } }', variables: { id: productId } }, { next: resolve, error: reject, complete: () => {} });
+          }),
+        );
+      }
+      await Promise.all(firsts);
+      const errors = await refused(client, 'subscription { stockChanged { available } }');
+      assert.equal(errors[0]?.extensions?.code, 'TOO_MANY_SUBSCRIPTIONS');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test('parse and validation errors carry a code, and no internal path', async () => {
+    const client = await socket();
+    try {
+      const parse = await refused(client, 'subscription {');
+      assert.equal(parse[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
+      const validation = await refused(client, 'subscription { stockChanged { nope } }');
+      assert.equal(validation[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+      const variables = await refused(client, 'subscription($id: ID) { stockChanged(productId: $id) { available } }', { id: { not: 'an id' } });
+      assert.equal(variables[0]?.extensions?.code, 'BAD_USER_INPUT');
+      const missing = await refused(client, 'subscription($id: ID) { stockChanged(productId: $id) { available } }', { id: '0123456789abcdef01234567' });
+      assert.equal(missing[0]?.extensions?.code, 'NOT_FOUND');
+      for (const error of [...parse, ...validation, ...variables, ...missing]) assert.doesNotMatch(JSON.stringify(error), /"live"/);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+/** A graphql-ws connection, open and acknowledged. */
+async function socket(token?: string): Promise<Client> {
+  let acknowledged!: () => void;
+  const ready = new Promise<void>((resolve) => (acknowledged = resolve));
+  const client = createClient({
+    url: stack.gatewayUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => {},
+    on: { connected: () => acknowledged() },
+  });
+  await ready;
+  return client;
+}
+
+/** Subscribes and returns the errors the server refuses it with. */
+function refused(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Array<{ message: string; extensions?: Record<string, unknown> }>> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(
+      { query, variables },
+      {
+        next: (message) => (message.errors ? resolve(message.errors as Array<{ message: string; extensions?: Record<string, unknown> }>) : reject(new Error(`expected a refusal, got ${JSON.stringify(message)}`))),
+        error: (error) => (Array.isArray(error) ? resolve(error) : reject(error)),
+        complete: () => {},
+      },
+    );
+  });
+}
