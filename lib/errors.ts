@@ -97,7 +97,7 @@ export function makeFormatError(log: Logger) {
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       };
     }
-    const code = codeOfRule(error) ?? formatted.extensions?.code ?? codeOfUncoded(formatted);
+    const code = codeOfRule(error) ?? codeOfUncoded(formatted) ?? formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       // The gateway adds serviceName: which process failed is ours to log, not the client's to see.
       const { stacktrace: _stack, exception: _exception, serviceName, ...extensions } = formatted.extensions ?? {};

@@ -1,4 +1,5 @@
 import { EnvReader, PORT_RANGE, readCommonConfig, type CommonConfig } from '../../lib/config.js';
+import type { EdgePolicy } from './edge.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 
 export interface QueryLimits {
@@ -29,6 +30,10 @@ export interface GatewayConfig extends CommonConfig {
   keepAliveMs: number;
   /** Subscriptions one socket may hold open at once. */
   maxSubscriptionsPerSocket: number;
+  /** CORS origins and the rate limit per client. */
+  edge: EdgePolicy;
+  /** Express's `trust proxy`: how many proxies in front set X-Forwarded-For (0: use the socket's address). */
+  trustProxyHops: number;
 }
 
 export function readGatewayConfig(reader: EnvReader): GatewayConfig {
@@ -54,6 +59,15 @@ export function readGatewayConfig(reader: EnvReader): GatewayConfig {
     subgraphTimeoutMs: reader.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
     keepAliveMs: reader.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
     maxSubscriptionsPerSocket: reader.int('SUBSCRIPTION_MAX_PER_SOCKET', 20, { min: 1, max: 10_000 }),
+    edge: {
+      corsOrigins: (reader.string('CORS_ORIGINS', production ? '' : '*') ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      rateLimitPoints: reader.int('RATE_LIMIT_POINTS', 600, { min: 1, max: 10_000_000 }),
+      rateLimitWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, { min: 1, max: 86_400 }),
+    },
+    trustProxyHops: reader.int('TRUST_PROXY_HOPS', 0, { min: 0, max: 10 }),
   };
   return config;
 }

@@ -12,11 +12,13 @@ import { createUserTokenVerifier, signCallerToken, signUserToken, type Viewer } 
 import type { AuthConfig } from '../../lib/config.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
+import { connectRedis } from '../../lib/redis.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
 import type { Logger } from '../../lib/logger.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
+import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, fieldSuggestionMask, queryLimitRules } from './limits.js';
 import { playgroundRouter } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
@@ -113,7 +115,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
   });
 
+  const limiterRedis = connectRedis(config.redisUrl, 'gateway-rate-limit');
+  const rateLimit = redisRateLimit(limiterRedis, config.redisPrefix, config.edge, log.child({ component: 'rate-limit' }));
+
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxyHops);
+  // Before everything at /graphql (the playground too), so a preflight is answered by the policy.
+  app.use('/graphql', corsPolicy(config.edge));
   app.use(
     healthRouter(
       { ...subgraphChecks(config), 'live feed': () => feed.check() },
@@ -132,6 +140,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         res.setHeader('x-request-id', requestId);
         const authorization = req.header('authorization');
         const viewer = await verify(verifier, authorization);
+        await rateLimit.consume(viewer, req.ip);
         return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
       },
     }),
@@ -151,6 +160,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await subscriptions.close();
       await feed.close();
       await apollo.stop();
+      limiterRedis.disconnect();
     },
   };
 }

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import type { Viewer } from '../../lib/auth.js';
 import { EnvReader, readCommonConfig } from '../../lib/config.js';
@@ -17,12 +18,14 @@ import { startStack, type GraphQLResponse, type Stack } from '../support/stack.j
 import { eventually } from '../support/wait.js';
 
 const SUBGRAPHS = ['stock', 'order', 'payment', 'delivery'] as const;
+/** This stack's rate limit per client, per ten minutes: more than any other test here sends as one client. */
+const RATE_LIMIT = 250;
 
 let stack: Stack;
 let orders: OrderDriver;
 
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({ env: { RATE_LIMIT_POINTS: String(RATE_LIMIT), RATE_LIMIT_WINDOW_SECONDS: '600', CORS_ORIGINS: 'https://kiosk.example' } });
   orders = new OrderDriver(stack);
 });
 after(() => stack?.stop());
@@ -312,6 +315,76 @@ describe('hole 6: WebSocket limits match HTTP', () => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describe('hole 8: the smaller ones', () => {
+  test('reusing an idempotency key for a different order is IDEMPOTENCY_KEY_REUSED, and places nothing', async () => {
+    const productId = await orders.product(10);
+    const token = await stack.customerToken(`keyholder-${randomUUID()}`);
+    const idempotencyKey = randomUUID();
+    const first = await orders.placed(token, { lines: [{ productId, quantity: 1 }], idempotencyKey });
+    const again = await orders.placed(token, { lines: [{ productId, quantity: 1 }], idempotencyKey });
+    assert.equal(again.id, first.id, 'the same request answers the same order');
+    const different = await orders.place(token, { lines: [{ productId, quantity: 2 }], idempotencyKey });
+    assert.deepEqual(different.errors?.[0]?.extensions, { code: 'IDEMPOTENCY_KEY_REUSED', field: 'input.idempotencyKey' });
+    const mine = await stack.graphql<{ myOrders: { nodes: Array<{ id: string }> } }>('{ myOrders { nodes { id } } }', { token });
+    assert.deepEqual(mine.data?.myOrders.nodes.map((order) => order.id), [first.id]);
+    assert.equal(await orders.available(productId), 9);
+  });
+
+  test('an APQ hash that does not match its query is PERSISTED_QUERY_HASH_MISMATCH', async () => {
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(code((await response.json()) as GraphQLResponse), 'PERSISTED_QUERY_HASH_MISMATCH');
+  });
+
+  test('an archived product is hidden from everyone but staff', async () => {
+    const productId = await orders.product(1);
+    await stack.graphql('mutation($id: ID!) { archiveProduct(id: $id) { id } }', { token: stack.staffToken, variables: { id: productId } });
+    const query = 'query($id: ID!) { product(id: $id) { id active } }';
+    for (const token of [undefined, await stack.customerToken('alice')]) {
+      const response = await stack.graphql(query, { variables: { id: productId }, ...(token ? { token } : {}) });
+      assert.deepEqual(response, { data: { product: null } });
+    }
+    assert.deepEqual((await stack.graphql(query, { token: stack.staffToken, variables: { id: productId } })).data, { product: { id: productId, active: false } });
+  });
+
+  test('CORS allows only the configured origins', async () => {
+    const preflight = (origin: string) =>
+      fetch(stack.gatewayUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+    const allowed = await preflight('https://kiosk.example');
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://kiosk.example', `${allowed.status} ${JSON.stringify([...allowed.headers])}`);
+    assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    assert.equal((await preflight('https://evil.example')).headers.get('access-control-allow-origin'), null);
+  });
+
+  test('each client has its own rate limit, shared through Redis, answered 429 RATE_LIMITED with Retry-After', async () => {
+    const flooder = await stack.customerToken(`flooder-${randomUUID()}`);
+    const ask = (token: string) =>
+      fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ viewer { id } }' }) });
+    for (let sent = 0; sent < RATE_LIMIT; sent += 25) {
+      const batch = await Promise.all(Array.from({ length: 25 }, () => ask(flooder)));
+      assert.ok(batch.every((response) => response.status === 200), `within the limit (${sent})`);
+    }
+    const over = await ask(flooder);
+    assert.equal(over.status, 429);
+    assert.ok(Number(over.headers.get('retry-after')) > 0);
+    assert.equal(((await over.json()) as GraphQLResponse).errors?.[0]?.extensions?.code, 'RATE_LIMITED');
+    // The budget is kept in Redis, under the stack's prefix, where every replica counts.
+    const redis = new Redis(process.env.REDIS_URL as string);
+    try {
+      const keys = await redis.keys(`${stack.redisPrefix}:rate-limit*`);
+      assert.ok(keys.length > 0);
+    } finally {
+      redis.disconnect();
+    }
+    // Someone else is not held back.
+    assert.equal((await ask(await stack.customerToken(`patient-${randomUUID()}`))).status, 200);
   });
 });
 

@@ -23,7 +23,7 @@ import {
   type DeliveryStatus,
   type OrderStatus,
 } from '../domain/order.js';
-import { MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
+import { isSamePlacement, MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
 import { OrderErrors } from '../errors.js';
 import type { OrderSettings } from '../settings.js';
 import type { OrderChange, OrderRecord, OrderStore, SagaStep } from '../store/order.store.js';
@@ -58,7 +58,7 @@ export class OrderSaga {
   private async placeValid(customerId: string, request: OrderRequest, requestId?: string): Promise<OrderRecord> {
     // A replay answers with its order even while stock is down.
     const existing = await this.orders.findByKey(customerId, request.idempotencyKey);
-    if (existing) return this.settled(existing);
+    if (existing) return this.settled(this.sameOrConflict(existing, request));
 
     // Known, active products, checked before anything is written.
     const catalogue = new Map((await this.stock.products(request.lines.map((line) => line.productId), requestId)).map((entry) => [entry.id, entry]));
@@ -85,7 +85,7 @@ export class OrderSaga {
       // A twin with the same key got there first: answer with its order.
       const twin = await this.orders.findByKey(customerId, request.idempotencyKey);
       if (!twin) throw OrderErrors.stillPlacing();
-      return this.settled(twin);
+      return this.settled(this.sameOrConflict(twin, request));
     }
     return this.holdAndPay(placed, requestId);
   }
@@ -203,6 +203,12 @@ export class OrderSaga {
     const stuck = await this.orders.placedBefore(new Date(Date.now() - olderThanMs), 50);
     for (const order of stuck) await this.abandon(order);
     return stuck.length;
+  }
+
+  /** The order a repeat of the key found, if it is the order asked for; a reused key is a conflict. */
+  private sameOrConflict(order: OrderRecord, request: OrderRequest): OrderRecord {
+    if (!isSamePlacement(order, request)) throw OrderErrors.idempotencyKeyReused();
+    return order;
   }
 
   /** A twin of this placement may still be running: wait for its verdict. */
