@@ -19,7 +19,7 @@ import { eventually } from '../support/wait.js';
 
 const SUBGRAPHS = ['stock', 'order', 'payment', 'delivery'] as const;
 /** This stack's rate limit per client, per ten minutes: more than any other test here sends as one client. */
-const RATE_LIMIT = 250;
+const RATE_LIMIT = 600;
 
 let stack: Stack;
 let orders: OrderDriver;
@@ -314,6 +314,46 @@ describe('hole 6: WebSocket limits match HTTP', () => {
       for (const error of [...parse, ...validation, ...variables, ...missing]) assert.doesNotMatch(JSON.stringify(error), /"live"/);
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('hole 7: cancelOrder and startBaking at once, and the read model after a cancel', () => {
+  const assignedOrder = async (customerToken: string) => {
+    const productId = await orders.product(5);
+    const order = await orders.placed(customerToken, { lines: [{ productId, quantity: 1 }] });
+    await orders.until(customerToken, order.id, (o) => o.status === 'ASSIGNED' && o.deliveryStatus === 'ASSIGNED', 'to be ASSIGNED');
+    return order.id;
+  };
+
+  test('sent at the same moment, exactly one of the two wins and the other is INVALID_TRANSITION, five rounds', async () => {
+    for (let round = 0; round < 5; round++) {
+      const customer = await stack.customerToken(`racer-${randomUUID()}`);
+      const orderId = await assignedOrder(customer);
+      const [cancel, bake] = await Promise.all([
+        stack.graphql('mutation($id: ID!) { cancelOrder(id: $id) { id status } }', { token: customer, variables: { id: orderId } }),
+        stack.graphql('mutation($id: ID!) { startBaking(orderId: $id) { id } }', { token: stack.staffToken, variables: { id: orderId } }),
+      ]);
+      const won = [cancel, bake].filter((response) => !response.errors);
+      const lost = [cancel, bake].filter((response) => response.errors);
+      assert.equal(won.length, 1, `round ${round}: ${JSON.stringify([cancel, bake])}`);
+      assert.equal(code(lost[0] as GraphQLResponse), 'INVALID_TRANSITION', `round ${round}`);
+      const expected = cancel.errors ? { status: 'BAKING', delivery: 'BAKING' } : { status: 'CANCELLED', delivery: 'CANCELLED' };
+      const settled = await orders.until(customer, orderId, (o) => o.status === expected.status && o.deliveryStatus === expected.delivery && o.delivery?.status === expected.delivery, `to settle as ${expected.status}`, 'id status deliveryStatus delivery { status }');
+      assert.equal(settled.status, expected.status);
+    }
+  });
+
+  test("after a cancel or a rejection of an ASSIGNED order, the order's deliveryStatus says CANCELLED like its delivery", async () => {
+    const customer = await stack.customerToken(`reader-${randomUUID()}`);
+    const cancelled = await assignedOrder(customer);
+    const answer = await stack.graphql<{ cancelOrder: { deliveryStatus: string } }>('mutation($id: ID!) { cancelOrder(id: $id) { deliveryStatus } }', { token: customer, variables: { id: cancelled } });
+    assert.equal(answer.data?.cancelOrder.deliveryStatus, 'CANCELLED');
+    const rejected = await assignedOrder(customer);
+    assert.equal((await stack.graphql('mutation($id: ID!) { rejectOrder(orderId: $id) { id } }', { token: stack.staffToken, variables: { id: rejected } })).errors, undefined);
+    for (const orderId of [cancelled, rejected]) {
+      const order = await orders.until(customer, orderId, (o) => o.deliveryStatus === 'CANCELLED' && o.delivery?.status === 'CANCELLED', 'to show its delivery cancelled', 'id deliveryStatus delivery { status }');
+      assert.equal(order.deliveryStatus, 'CANCELLED');
     }
   });
 });

@@ -7,6 +7,7 @@ import { EventPublisher, OutboxRelay } from '../../../lib/outbox.js';
 import { ServiceClient } from '../../../lib/service-client.js';
 import { OrderQueries } from './application/order-queries.js';
 import { OrderSaga } from './application/order-saga.js';
+import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
 import type { OrderSettings } from './settings.js';
@@ -42,7 +43,8 @@ export async function buildOrderContext(deps: {
   const token = serviceTokenSource(config.auth, 'order');
   const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
   const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });
-  const saga = new OrderSaga(orders, new StockClient(stockClient), new PaymentClient(paymentClient), relay, settings, log);
+  const deliveryClient = new ServiceClient({ service: 'delivery', url: settings.deliveryUrl, token, log, timeoutMs: settings.deliveryTimeoutMs });
+  const saga = new OrderSaga(orders, new StockClient(stockClient), new PaymentClient(paymentClient), relay, settings, log, new DeliveryClient(deliveryClient));
 
   return {
     orders,
@@ -53,6 +55,7 @@ export async function buildOrderContext(deps: {
     async close() {
       stockClient.shutdown();
       paymentClient.shutdown();
+      deliveryClient.shutdown();
       if (ownsPublisher) await publisher.close();
     },
   };

@@ -122,9 +122,19 @@ export class DeliveryStore {
   }
 
   /** Cancels the order's delivery if it is still open; whether this call cancelled it. */
-  async cancelOpen(orderId: string): Promise<boolean> {
-    const result = await this.model.updateOne({ orderId, status: { $in: OPEN_STATUSES } }, { $set: { status: 'CANCELLED' } });
+  async cancelOpen(orderId: string, event: OutboxEvent): Promise<boolean> {
+    const result = await this.model.updateOne({ orderId, status: { $in: OPEN_STATUSES } }, { $set: { status: 'CANCELLED' }, $push: { outbox: { $each: [event] } } });
     return result.modifiedCount === 1;
+  }
+
+  /** Cancels the order's delivery only while it is still ASSIGNED (baking not started); whether this call did. */
+  async cancelAssigned(orderId: string, event: OutboxEvent): Promise<DeliveryRecord | null> {
+    return toRecordOrNull(
+      await this.model
+        .findOneAndUpdate({ orderId, status: 'ASSIGNED' }, { $set: { status: 'CANCELLED' }, $push: { outbox: { $each: [event] } } }, { new: true })
+        .lean<DeliveryDocument>()
+        .exec(),
+    );
   }
 
   /** Marks an open delivery delayed, once, with its event in the outbox; whether this call did. */

@@ -11,10 +11,11 @@ import { newEvent, type OutboxEvent } from '../../../../lib/events.js';
 import { parseObjectId } from '../../../../lib/ids.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { OutboxRelay } from '../../../../lib/outbox.js';
+import type { DeliveryClient } from '../clients/delivery.client.js';
 import type { PaymentClient, PaymentOutcome } from '../clients/payment.client.js';
 import type { StockClient } from '../clients/stock.client.js';
 import {
-  CUSTOMER_CANCELLABLE,
+  isCancellableByCustomer,
   STAFF_REJECTABLE,
   isPublic,
   progressSteps,
@@ -43,6 +44,7 @@ export class OrderSaga {
     private readonly relay: OutboxRelay,
     private readonly settings: OrderSettings,
     private readonly log: Logger,
+    private readonly delivery: DeliveryClient,
   ) {
     this.placements = pLimit(settings.placementConcurrency);
   }
@@ -225,27 +227,40 @@ export class OrderSaga {
 
   // ------------------------------------------------------------------ ending early
 
-  async cancel(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
+  async cancel(viewer: Viewer | null, id: string, reason: string | null | undefined, requestId?: string): Promise<OrderRecord> {
     const customer = requireRole(viewer, 'CUSTOMER');
     const orderId = parseObjectId(id, 'id').toHexString();
     const why = validReason(reason, 'reason') ?? 'cancelled by the customer';
-    const order = await this.orders.find(orderId);
-    if (!order || order.customerId !== customer.id || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
-    if (order.status === 'CANCELLED') return order; // a repeat
-    const now = new Date();
-    const changed = await this.orders.change(orderId, CUSTOMER_CANCELLABLE, {
-      status: 'CANCELLED',
-      set: { paymentToken: null },
-      history: [{ status: 'CANCELLED', at: now, reason: why }],
-      events: [statusChanged(order, 'CANCELLED', why, order.promisedBy, now), ...compensations(orderId)],
-    });
-    if (!changed) {
-      const current = await this.orders.find(orderId);
-      if (current?.status === 'CANCELLED') return current;
-      throw OrderErrors.notCancellable(id, current?.status ?? order.status);
+    // Each pass cancels from the status it saw; a status that moved meanwhile is seen on the next.
+    for (;;) {
+      const order = await this.orders.find(orderId);
+      if (!order || order.customerId !== customer.id || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
+      if (order.status === 'CANCELLED') return order; // a repeat
+      if (!isCancellableByCustomer(order.status)) throw OrderErrors.notCancellable(id, order.status);
+      // A confirmed order may have a baker: withdraw the delivery first. It and startBaking are one
+      // conditional update of the same delivery, so exactly one of them wins the race.
+      let deliveryStatus: { deliveryStatus: 'CANCELLED' } | Record<string, never> = {};
+      if (order.status !== 'PAYMENT_PENDING') {
+        try {
+          const { wasAssigned } = await this.delivery.withdraw(orderId, order.fulfilment, requestId);
+          if (wasAssigned) deliveryStatus = { deliveryStatus: 'CANCELLED' };
+        } catch (error) {
+          if (isAppError(error, ErrorCode.InvalidTransition)) throw OrderErrors.notCancellable(id, 'BAKING');
+          throw error;
+        }
+      }
+      const now = new Date();
+      const changed = await this.orders.change(orderId, [order.status], {
+        status: 'CANCELLED',
+        set: { paymentToken: null, ...deliveryStatus },
+        history: [{ status: 'CANCELLED', at: now, reason: why }],
+        events: [statusChanged(order, 'CANCELLED', why, order.promisedBy, now), ...compensations(orderId)],
+      });
+      if (changed) {
+        await this.relay.flushSoon(orderId);
+        return changed;
+      }
     }
-    await this.relay.flushSoon(orderId);
-    return changed;
   }
 
   async reject(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
@@ -278,7 +293,14 @@ export class OrderSaga {
       const order = await this.orders.find(orderId);
       if (!order || !isPublic(order.status)) throw OrderErrors.orderNotFound(orderId);
       const steps = progressSteps(order.status, reached, order.fulfilment);
-      if (steps.length === 0) return order;
+      if (steps.length === 0) {
+        // A cancelled delivery moves no status, but the read model must say so.
+        if (reached === 'CANCELLED' && order.deliveryStatus !== 'CANCELLED' && order.deliveryStatus !== null) {
+          await this.orders.updateReadModel(orderId, { deliveryStatus: 'CANCELLED' });
+          return { ...order, deliveryStatus: 'CANCELLED' };
+        }
+        return order;
+      }
       const at = new Date();
       const last = steps.at(-1) as OrderStatus;
       const events: OutboxEvent[] = steps.map((status) => statusChanged(order, status, null, order.promisedBy, at));
