@@ -53,22 +53,10 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
 }
 
 /**
- * Armor's plugin that masks "Did you mean …?" in validation errors, so a client cannot map the
- * schema field by field.
+ * Hides graphql-js's "Did you mean …?", so a client cannot map the schema field by field. (Armor's
+ * own plugin for this rewrites `error.message` in place, which throws on errors whose message is a
+ * getter, such as a fetch's abort; this works on the formatted copy instead.)
  */
-export function fieldSuggestionMask(): ApolloServerPlugin[] {
-  const { plugins } = new ApolloArmor({
-    maxDepth: { enabled: false },
-    maxAliases: { enabled: false },
-    maxDirectives: { enabled: false },
-    maxTokens: { enabled: false },
-    costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: true },
-  }).protect();
-  return plugins as ApolloServerPlugin[];
-}
-
-/** The same mask for errors that do not pass through Apollo (subscriptions). */
 export const maskSuggestions = (message: string) => message.replace(/ Did you mean .+\?$/, ' [Suggestion hidden]?');
 
 /**

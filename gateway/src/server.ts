@@ -19,7 +19,7 @@ import type { Logger } from '../../lib/logger.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
 import { corsPolicy, redisRateLimit } from './edge.js';
-import { costLimit, fieldSuggestionMask, queryLimitRules } from './limits.js';
+import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundRouter } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
@@ -86,14 +86,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     validationRules: queryLimitRules(config.limits),
     parseOptions: { maxTokens: config.limits.maxTokens },
     hideSchemaDetailsFromClientErrors: config.hideSchemaDetails,
-    formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
+    formatError: (formatted, error) => formatError(unreachableSubgraph({ ...formatted, message: maskSuggestions(formatted.message) }), error),
     // Apollo's default landing page loads from a CDN; ours is served from the project's own assets.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       subscriptionsOverWebSocket(),
       costLimit<GatewayContext>(config.limits),
-      ...fieldSuggestionMask(),
       requestLogging<GatewayContext>((name) => name === 'BakeryLive'),
     ],
   });

@@ -258,6 +258,19 @@ describe('hole 3: no query can stall the bakery', () => {
     }
   });
 
+  test('a misspelt field gets no suggestion of the schema, over HTTP and graphql-ws', async () => {
+    const response = await stack.graphql('{ products { nodes { nam } } }');
+    assert.equal(code(response), 'GRAPHQL_VALIDATION_FAILED');
+    assert.doesNotMatch(JSON.stringify(response), /Did you mean/);
+    const client = await socket();
+    try {
+      const errors = await refused(client, 'subscription { stockChanged { nam } }');
+      assert.doesNotMatch(JSON.stringify(errors), /Did you mean/);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   test('the same limits hold over graphql-ws, before anything runs', async () => {
     const client = await socket(stack.staffToken);
     try {

@@ -231,7 +231,8 @@ export class OrderSaga {
     const customer = requireRole(viewer, 'CUSTOMER');
     const orderId = parseObjectId(id, 'id').toHexString();
     const why = validReason(reason, 'reason') ?? 'cancelled by the customer';
-    // Each pass cancels from the status it saw; a status that moved meanwhile is seen on the next.
+    // Each pass cancels from the status it saw; a status that moved meanwhile is seen on the next
+    // (statuses only move forward, so the passes end).
     for (;;) {
       const order = await this.orders.find(orderId);
       if (!order || order.customerId !== customer.id || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
