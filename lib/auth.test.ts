@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { createServiceTokenVerifier, createUserTokenVerifier, serviceTokenSource, signCallerToken, signUserToken } from './auth.js';
+import { callerTokenSource, createServiceTokenVerifier, createUserTokenVerifier, serviceTokenSource, signCallerToken, signUserToken, type Role } from './auth.js';
 import type { AuthConfig } from './config.js';
 import { AppError } from './errors.js';
 
@@ -106,5 +106,18 @@ describe('service credentials at a subgraph', () => {
   test('a credential signed with another secret is refused', async () => {
     const forged = await signCallerToken({ ...config, serviceSecret: 'another-service-secret-of-32-characters!' }, { id: 'alice', roles: ['STAFF'] });
     await unauthenticated(subgraph, `Bearer ${forged}`);
+  });
+});
+
+describe("the gateway's credential per caller", () => {
+  test('is reused for the same caller and differs between callers, each naming its own', async () => {
+    const credential = callerTokenSource(config);
+    const alice = { id: 'alice', roles: ['CUSTOMER'] as Role[] };
+    const first = await credential(alice);
+    assert.equal(await credential({ ...alice }), first);
+    const staff = await credential({ id: 'alice', roles: ['STAFF'] });
+    assert.notEqual(staff, first);
+    assert.deepEqual(await subgraph.viewerFromAuthorization(`Bearer ${staff}`), { id: 'alice', roles: ['STAFF'] });
+    assert.equal(await subgraph.viewerFromAuthorization(`Bearer ${await credential(null)}`), null);
   });
 });

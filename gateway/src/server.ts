@@ -8,8 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { createUserTokenVerifier, signCallerToken, signUserToken, type Viewer } from '../../lib/auth.js';
-import type { AuthConfig } from '../../lib/config.js';
+import { callerTokenSource, createUserTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
 import { connectRedis } from '../../lib/redis.js';
@@ -49,25 +48,26 @@ const SUPERGRAPH = new URL('../supergraph.graphql', import.meta.url);
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
-    private readonly auth: AuthConfig,
+    private readonly credential: (caller: Viewer | null) => Promise<string>,
     options: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
   ) {
     super(options);
   }
 
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    request.http?.headers.set('authorization', `Bearer ${await signCallerToken(this.auth, context.viewer ?? null)}`);
+    request.http?.headers.set('authorization', `Bearer ${await this.credential(context.viewer ?? null)}`);
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
   }
 }
 
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const verifier = createUserTokenVerifier(config.auth);
+  const credential = callerTokenSource(config.auth);
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
     buildService: ({ name, url }) =>
-      new SubgraphDataSource(config.auth, {
+      new SubgraphDataSource(credential, {
         url: config.subgraphUrls[name as SubgraphName] ?? url,
         fetcher: (target, init) => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }),
       }),
