@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
@@ -24,11 +24,11 @@ const RATE_LIMIT = 600;
 let stack: Stack;
 let orders: OrderDriver;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ env: { RATE_LIMIT_POINTS: String(RATE_LIMIT), RATE_LIMIT_WINDOW_SECONDS: '600', CORS_ORIGINS: 'https://kiosk.example' } });
   orders = new OrderDriver(stack);
 });
-after(() => stack?.stop());
+afterAll(() => stack?.stop());
 
 const code = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
 const customer = (id: string): Viewer => ({ id, roles: ['CUSTOMER'] });
