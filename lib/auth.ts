@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { AuthConfig } from './config.js';
 import { AppError, ErrorCode, forbidden, unauthenticated } from './errors.js';
@@ -14,35 +15,82 @@ export interface Viewer {
 /** Service tokens are minted by our own services and carry this issuer. */
 const SERVICE_ISSUER = 'bakery-services';
 const SERVICE_AUDIENCE = 'bakery-subgraphs';
+/**
+ * The claim of a service token that names the user a service acts for: the gateway puts the
+ * caller it verified at the edge there (`null` for an anonymous caller), so subgraphs never see a
+ * user token and never trust one. A service token without it acts as the service itself (SERVICE).
+ */
+const CALLER_CLAIM = 'caller';
+/** How long the gateway's per-request credential lives: long enough for one slow fetch, no longer. */
+const CALLER_TOKEN_SECONDS = 60;
 
 const encoder = new TextEncoder();
+
+/**
+ * An HS256 key, imported once per secret: importing it again for every token costs more than
+ * signing or verifying with it.
+ */
+const secretKeys = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(encoder.encode(secret)));
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
 
 export interface TokenVerifier {
   /** Verifies a bearer token; a missing token is `null` (anonymous), a bad one throws UNAUTHENTICATED. */
   viewerFromAuthorization(header: string | undefined): Promise<Viewer | null>;
 }
 
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
-  const userKey = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl))
-    : encoder.encode(config.jwtSecret ?? '');
-  const serviceKey = encoder.encode(config.serviceSecret);
+/**
+ * The public edge (the gateway): user tokens only, from the identity provider's issuer, with an
+ * `exp` no further than `maxLifetimeSeconds` away. A service token is refused here: it is a
+ * credential between our own processes, never a user's.
+ */
+export function createUserTokenVerifier(config: AuthConfig): TokenVerifier {
+  const userKey = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : secretKey(config.jwtSecret ?? '');
+  const options = { issuer: config.issuer, audience: config.audience, requiredClaims: ['exp'] };
+  return verifierOf(async (token) => {
+    const { payload } =
+      typeof userKey === 'function'
+        ? await jwtVerify(token, userKey, options)
+        : await jwtVerify(token, userKey, { ...options, algorithms: ['HS256'] });
+    checkLifetime(payload, config.maxTokenLifetimeSeconds);
+    return viewerFromClaims(payload, false);
+  }, () => null);
+}
 
-  async function verify(token: string): Promise<Viewer> {
-    // Service tokens are told apart by their issuer before verification picks the key.
-    const issuer = peekIssuer(token);
-    const payload =
-      issuer === SERVICE_ISSUER
-        ? (await jwtVerify(token, serviceKey, { issuer: SERVICE_ISSUER, audience: SERVICE_AUDIENCE, algorithms: ['HS256'] })).payload
-        : typeof userKey === 'function'
-          ? (await jwtVerify(token, userKey, { issuer: config.issuer, audience: config.audience })).payload
-          : (await jwtVerify(token, userKey, { issuer: config.issuer, audience: config.audience, algorithms: ['HS256'] })).payload;
-    return viewerFromClaims(payload, issuer === SERVICE_ISSUER);
-  }
+/**
+ * A subgraph: service tokens only, and no token at all is refused. A token carrying a caller
+ * (the gateway's) makes that caller the viewer, `null` meaning anonymous; one without acts as the
+ * calling service with the SERVICE role (calls between subgraphs).
+ */
+export function createServiceTokenVerifier(config: AuthConfig): TokenVerifier {
+  const serviceKey = secretKey(config.serviceSecret);
+  return verifierOf(
+    async (token) => {
+      const { payload } = await jwtVerify(token, serviceKey, {
+        issuer: SERVICE_ISSUER,
+        audience: SERVICE_AUDIENCE,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+      });
+      if (!(CALLER_CLAIM in payload)) return viewerFromClaims(payload, true);
+      return callerFromClaim(payload[CALLER_CLAIM]);
+    },
+    () => {
+      throw unauthenticated('this service answers only the gateway and other services');
+    },
+  );
+}
 
+function verifierOf(verify: (token: string) => Promise<Viewer | null>, anonymous: () => Viewer | null): TokenVerifier {
   return {
     async viewerFromAuthorization(header) {
-      if (header === undefined || header.trim() === '') return null;
+      if (header === undefined || header.trim() === '') return anonymous();
       const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
       if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
       try {
@@ -56,16 +104,12 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   };
 }
 
-function peekIssuer(token: string): string | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null && 'iss' in claims && typeof claims.iss === 'string'
-      ? claims.iss
-      : undefined;
-  } catch {
-    return undefined;
+/** A token living longer than allowed is refused even when valid now: a leaked one stays useful too long. */
+function checkLifetime(payload: JWTPayload, maxSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const issuedAt = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  if (typeof payload.exp !== 'number' || payload.exp - issuedAt > maxSeconds) {
+    throw unauthenticated(`the token must expire within ${maxSeconds} seconds of being issued`);
   }
 }
 
@@ -77,6 +121,46 @@ function viewerFromClaims(payload: JWTPayload, isService: boolean): Viewer {
   const allowed = roles.filter((role) => (role === 'SERVICE') === isService);
   if (allowed.length === 0) throw unauthenticated('the token carries no known role');
   return { id: payload.sub, roles: allowed };
+}
+
+/** The caller the gateway vouches for: a user (never SERVICE) or nobody. */
+function callerFromClaim(claim: unknown): Viewer | null {
+  if (claim === null) return null;
+  if (typeof claim !== 'object' || !('id' in claim) || !('roles' in claim)) throw unauthenticated('the token names no valid caller');
+  return viewerFromClaims({ sub: claim.id as string, roles: claim.roles }, false);
+}
+
+/**
+ * What the gateway sends with each subgraph fetch: a short-lived service token naming the caller
+ * it verified (or `null`). Signing is cheap (HS256), so every fetch gets a fresh one.
+ */
+export function signCallerToken(config: AuthConfig, caller: Viewer | null): Promise<string> {
+  return new SignJWT({ roles: ['SERVICE'], [CALLER_CLAIM]: caller ? { id: caller.id, roles: caller.roles } : null })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('service:gateway')
+    .setIssuer(SERVICE_ISSUER)
+    .setAudience(SERVICE_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${CALLER_TOKEN_SECONDS}s`)
+    .sign(secretKey(config.serviceSecret));
+}
+
+/**
+ * The gateway's credentials per caller, each reused for half its life: a busy caller costs one
+ * signature every 30 s instead of one per subgraph fetch. Bounded: the cache starts over when full.
+ */
+export function callerTokenSource(config: AuthConfig, maxEntries = 10_000): (caller: Viewer | null) => Promise<string> {
+  const cache = new Map<string, { token: Promise<string>; renewAt: number }>();
+  return (caller) => {
+    const key = JSON.stringify(caller ? [caller.id, caller.roles] : null);
+    const cached = cache.get(key);
+    if (cached && Date.now() < cached.renewAt) return cached.token;
+    if (cache.size >= maxEntries) cache.clear();
+    const token = signCallerToken(config, caller);
+    cache.set(key, { token, renewAt: Date.now() + (CALLER_TOKEN_SECONDS * 1_000) / 2 });
+    token.catch(() => cache.delete(key));
+    return token;
+  };
 }
 
 export interface MintOptions {
@@ -95,7 +179,7 @@ export async function signUserToken(config: AuthConfig, options: MintOptions): P
     .setAudience(config.audience)
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '12h')
-    .sign(encoder.encode(config.jwtSecret));
+    .sign(secretKey(config.jwtSecret));
 }
 
 /** A service token for calls between subgraphs, cached until shortly before it expires. */
@@ -110,7 +194,7 @@ export function serviceTokenSource(config: AuthConfig, service: string): () => P
       .setAudience(SERVICE_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime('10m')
-      .sign(encoder.encode(config.serviceSecret));
+      .sign(secretKey(config.serviceSecret));
     cached = { token, renewAt: Date.now() + 8 * 60_000 };
     return token;
   };
@@ -137,4 +221,14 @@ export const hasRole = (viewer: Viewer | null, role: Role): boolean => viewer?.r
 export function requireService(viewer: Viewer | null): Viewer {
   if (!viewer?.roles.includes('SERVICE')) throw new AppError(ErrorCode.Forbidden, 'internal operation: service token required');
   return viewer;
+}
+
+/**
+ * Whether the viewer may see something that belongs to `ownerId`: staff and services see all, a
+ * customer only their own, nobody else anything. Entity resolvers use it so that `_entities`
+ * shows exactly what the root field would (someone else's looks like a missing one).
+ */
+export function maySee(viewer: Viewer | null, ownerId: string | null | undefined): boolean {
+  if (hasRole(viewer, 'STAFF') || hasRole(viewer, 'SERVICE')) return true;
+  return Boolean(viewer && ownerId && viewer.id === ownerId);
 }

@@ -90,6 +90,8 @@ export interface AuthConfig {
   audience: string;
   /** Secret for the HS256 tokens that services mint for calls between subgraphs. */
   serviceSecret: string;
+  /** The gateway refuses user tokens whose `exp` lies further than this after their `iat`. */
+  maxTokenLifetimeSeconds: number;
 }
 
 export interface CommonConfig {
@@ -141,6 +143,7 @@ export function readCommonConfig(reader: EnvReader): CommonConfig {
       issuer: reader.string('JWT_ISSUER', 'bakery'),
       audience: reader.string('JWT_AUDIENCE', 'bakery-api'),
       serviceSecret,
+      maxTokenLifetimeSeconds: reader.int('JWT_MAX_LIFETIME_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }),
     },
     seedDemoData: reader.bool('SEED_DEMO_DATA', false),
   };

@@ -3,7 +3,7 @@ import { parse } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import { createTokenVerifier } from './auth.js';
+import { createServiceTokenVerifier } from './auth.js';
 import { PORT_RANGE, readCommonConfig, readConfigOrExit, type CommonConfig, type EnvReader } from './config.js';
 import { Shutdown, runMain } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
@@ -70,7 +70,7 @@ export function runSubgraph<TContext extends RequestContext, TSettings = undefin
       host: config.host,
       port,
       log,
-      verifier: createTokenVerifier(config.auth),
+      verifier: createServiceTokenVerifier(config.auth),
       readiness: { database: () => pingDatabase(db), redis: () => pingRedis(redis) },
       context: parts.context,
     });

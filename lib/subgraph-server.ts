@@ -1,17 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express from 'express';
-import type { DocumentNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { TokenVerifier, Viewer } from './auth.js';
-import { isAppError, makeFormatError, toGraphQLError } from './errors.js';
+import { ErrorCode, isAppError, makeFormatError, toGraphQLError } from './errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
+import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
 
@@ -40,6 +40,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The most entity representations one request may ask a subgraph to resolve. The gateway's cost
+ * limit keeps every query it lets through well below this (a page is at most 100 orders); a
+ * caller asking for more is refused before any is looked up.
+ */
+export const MAX_ENTITY_REPRESENTATIONS = 500;
+
 /** One shape for all four subgraphs: express, health endpoints, Apollo at `/graphql`. */
 export async function startSubgraphServer<TContext extends RequestContext>(
   options: SubgraphServerOptions<TContext>,
@@ -51,7 +58,12 @@ export async function startSubgraphServer<TContext extends RequestContext>(
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     formatError: makeFormatError(options.log),
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), requestLogging<TContext>()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      requestLogging<TContext>(),
+      representationCap<TContext>(MAX_ENTITY_REPRESENTATIONS),
+    ],
   });
   await apollo.start();
 
@@ -59,16 +71,19 @@ export async function startSubgraphServer<TContext extends RequestContext>(
   app.use(healthRouter(options.readiness));
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    jsonBody(),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const requestId = req.header('x-request-id') ?? randomUUID();
+        const requestId = requestIdFrom(req.header('x-request-id'));
         const log = options.log.child({ requestId });
+        // Only the gateway and other services get in: no token, or a user's token, is refused.
         const viewer = await verify(options.verifier, req.header('authorization'));
         return options.context({ viewer, requestId, log });
       },
     }),
   );
+  app.use(notFoundJson());
+  app.use(jsonErrors(options.log));
 
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -87,4 +102,61 @@ export async function verify(verifier: TokenVerifier, header: string | undefined
   } catch (error) {
     throw isAppError(error) ? toGraphQLError(error, 401) : error;
   }
+}
+
+/**
+ * Refuses an `_entities` request carrying more than `max` representations, before any is
+ * resolved: one request must not be able to walk a whole collection.
+ */
+function representationCap<TContext extends RequestContext>(max: number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request }) {
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const definition of document.definitions) {
+            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+          }
+          if (!operation) return;
+          const count = countRepresentations(operation.selectionSet, fragments, request.variables ?? {}, new Set());
+          if (count > max) {
+            throw new GraphQLError(`at most ${max} representations may be resolved in one request, got ${count}`, {
+              extensions: { code: ErrorCode.BadUserInput, field: 'representations', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Root `_entities` fields, through fragments and aliases, and the representations each asks for. */
+function countRepresentations(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  seen: Set<string>,
+): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      count += countRepresentations(selection.selectionSet, fragments, variables, seen);
+      continue;
+    }
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment && !seen.has(fragment.name.value)) {
+        count += countRepresentations(fragment.selectionSet, fragments, variables, new Set([...seen, fragment.name.value]));
+      }
+      continue;
+    }
+    if (selection.name.value !== '_entities') continue;
+    const value = selection.arguments?.find((arg) => arg.name.value === 'representations')?.value;
+    if (value?.kind === Kind.LIST) count += value.values.length;
+    else if (value?.kind === Kind.VARIABLE) {
+      const given = variables[value.name.value];
+      count += Array.isArray(given) ? given.length : 1;
+    } else count += 1;
+  }
+  return count;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,14 +8,17 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { createTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
+import { callerTokenSource, createUserTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
+import { connectRedis } from '../../lib/redis.js';
+import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
 import type { Logger } from '../../lib/logger.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
-import { queryLimitRules } from './limits.js';
+import { corsPolicy, redisRateLimit } from './edge.js';
+import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundRouter } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
@@ -38,23 +40,34 @@ export interface RunningGateway {
 }
 
 const SUPERGRAPH = new URL('../supergraph.graphql', import.meta.url);
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Forwards the caller's token and the request id, and bounds how long a subgraph may take. */
+/**
+ * Signs every subgraph fetch with a short-lived credential of the gateway's own that names the
+ * caller verified at the edge: subgraphs answer nothing else, and never see the user's token.
+ * Forwards the request id.
+ */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  constructor(
+    private readonly credential: (caller: Viewer | null) => Promise<string>,
+    options: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+  ) {
+    super(options);
+  }
+
+  override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+    request.http?.headers.set('authorization', `Bearer ${await this.credential(context.viewer ?? null)}`);
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
   }
 }
 
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
-  const verifier = createTokenVerifier(config.auth);
+  const verifier = createUserTokenVerifier(config.auth);
+  const credential = callerTokenSource(config.auth);
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
     buildService: ({ name, url }) =>
-      new SubgraphDataSource({
+      new SubgraphDataSource(credential, {
         url: config.subgraphUrls[name as SubgraphName] ?? url,
         fetcher: (target, init) => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }),
       }),
@@ -72,9 +85,16 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     includeStacktraceInErrorResponses: false,
     validationRules: queryLimitRules(config.limits),
     parseOptions: { maxTokens: config.limits.maxTokens },
-    formatError: (formatted, error) => formatError(unreachableSubgraph(formatted), error),
+    hideSchemaDetailsFromClientErrors: config.hideSchemaDetails,
+    formatError: (formatted, error) => formatError(unreachableSubgraph({ ...formatted, message: maskSuggestions(formatted.message) }), error),
     // Apollo's default landing page loads from a CDN; ours is served from the project's own assets.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocket(), requestLogging<GatewayContext>((name) => name === 'BakeryLive')],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      subscriptionsOverWebSocket(),
+      costLimit<GatewayContext>(config.limits),
+      requestLogging<GatewayContext>((name) => name === 'BakeryLive'),
+    ],
   });
   await apollo.start();
 
@@ -91,9 +111,16 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     feed,
     log: log.child({ component: 'subscriptions' }),
     keepAliveMs: config.keepAliveMs,
+    maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
   });
 
+  const limiterRedis = connectRedis(config.redisUrl, 'gateway-rate-limit');
+  const rateLimit = redisRateLimit(limiterRedis, config.redisPrefix, config.edge, log.child({ component: 'rate-limit' }));
+
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxyHops);
+  // Before everything at /graphql (the playground too), so a preflight is answered by the policy.
+  app.use('/graphql', corsPolicy(config.edge));
   app.use(
     healthRouter(
       { ...subgraphChecks(config), 'live feed': () => feed.check() },
@@ -105,18 +132,20 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   }
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    jsonBody(),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const incoming = req.header('x-request-id');
-        const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        const requestId = requestIdFrom(req.header('x-request-id'));
         res.setHeader('x-request-id', requestId);
         const authorization = req.header('authorization');
         const viewer = await verify(verifier, authorization);
+        await rateLimit.consume(viewer, req.ip);
         return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
       },
     }),
   );
+  app.use(notFoundJson());
+  app.use(jsonErrors(log));
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -130,6 +159,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await subscriptions.close();
       await feed.close();
       await apollo.stop();
+      limiterRedis.disconnect();
     },
   };
 }
@@ -179,7 +209,7 @@ function subscriptionsOverWebSocket(): ApolloServerPlugin<GatewayContext> {
 /** In development the playground opens as a demo customer, so trying the API needs no setup. */
 async function demoHeaders(config: GatewayConfig, log: Logger): Promise<Record<string, string> | undefined> {
   if (config.environment === 'production' || !config.auth.jwtSecret) return undefined;
-  const token = await signUserToken(config.auth, { subject: 'demo-customer', roles: ['CUSTOMER'], expiresIn: '30d' });
+  const token = await signUserToken(config.auth, { subject: 'demo-customer', roles: ['CUSTOMER'], expiresIn: `${Math.min(12 * 3600, config.auth.maxTokenLifetimeSeconds)}s` });
   log.debug('playground opens as demo-customer');
   return { Authorization: `Bearer ${token}` };
 }

@@ -10,10 +10,14 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Queue, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Types } from 'mongoose';
+import type { Viewer } from '../../lib/auth.js';
 import { isEvent, newEvent, Queues, type EventJob, type EventPayloads, type EventType, type OutboxEvent } from '../../lib/events.js';
 import { EventPublisher } from '../../lib/outbox.js';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
+
+const STAFF: Viewer = { id: 'staff-1', roles: ['STAFF'] };
+const ALICE: Viewer = { id: 'alice', roles: ['CUSTOMER'] };
 
 let stack: Stack;
 let deliveryUrl: string;
@@ -96,7 +100,7 @@ const DELIVERY = 'id status delayed updatedAt baker { id name }';
 async function deliveryOf(orderId: string): Promise<Delivery | null> {
   const { data, errors } = await stack.graphql<{ _entities: Array<{ delivery: Delivery | null } | null> }>(
     `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Order { delivery { ${DELIVERY} } } } }`,
-    { url: deliveryUrl, variables: { representations: [{ __typename: 'Order', id: orderId }] } },
+    { url: deliveryUrl, token: await stack.callerToken(STAFF), variables: { representations: [{ __typename: 'Order', id: orderId }] } },
   );
   expect(errors).toBeUndefined();
   return data?._entities[0]?.delivery ?? null;
@@ -105,7 +109,7 @@ async function deliveryOf(orderId: string): Promise<Delivery | null> {
 const assigned = (orderId: string) => eventually(() => deliveryOf(orderId), { what: `order ${orderId} to be assigned` });
 
 async function bakers(): Promise<Baker[]> {
-  const { data, errors } = await stack.graphql<{ bakers: Baker[] }>('{ bakers { id name openOrders active } }', { url: deliveryUrl, token: stack.staffToken });
+  const { data, errors } = await stack.graphql<{ bakers: Baker[] }>('{ bakers { id name openOrders active } }', { url: deliveryUrl, token: await stack.callerToken(STAFF) });
   expect(errors).toBeUndefined();
   assert.ok(data);
   return data.bakers;
@@ -141,8 +145,9 @@ function told<T extends EventType>(orderId: string, type: T, count = 1): Promise
 
 type StaffMutation = 'startBaking' | 'markReady' | 'dispatchOrder' | 'completeOrder';
 
-/** As staff, unless another token (or null: none) is given. */
-function move(mutation: StaffMutation, orderId: string, token: string | null = stack.staffToken) {
+/** As staff (through the gateway), unless another token (or null: none) is given. */
+async function move(mutation: StaffMutation, orderId: string, token?: string | null) {
+  token = token === undefined ? await stack.callerToken(STAFF) : token;
   return stack.graphql<Record<StaffMutation, { id: string; delivery: { status: string } | null }>>(
     `mutation($orderId: ID!) { ${mutation}(orderId: $orderId) { id delivery { status } } }`,
     { url: deliveryUrl, token: token ?? undefined, variables: { orderId } },
@@ -339,9 +344,9 @@ describe('staff moving orders on', () => {
     const orderId = newOrderId();
     await publish(orderStatusChanged(orderId, 'CONFIRMED'));
     await assigned(orderId);
-    expect(code(await move('startBaking', orderId, await stack.customerToken('alice')))).toBe('FORBIDDEN');
+    expect(code(await move('startBaking', orderId, await stack.callerToken(ALICE)))).toBe('FORBIDDEN');
     expect(code(await move('startBaking', orderId, null))).toBe('UNAUTHENTICATED');
-    const forbidden = await stack.graphql('{ bakers { id } }', { url: deliveryUrl, token: await stack.customerToken('alice') });
+    const forbidden = await stack.graphql('{ bakers { id } }', { url: deliveryUrl, token: await stack.callerToken(ALICE) });
     expect(code(forbidden)).toBe('FORBIDDEN');
     expect((await deliveryOf(orderId))?.status).toBe('ASSIGNED');
   });

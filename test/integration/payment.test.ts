@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import mongoose from 'mongoose';
+import type { Viewer } from '../../lib/auth.js';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
 
 interface Payment {
@@ -37,6 +38,9 @@ const newOrderId = () => `order-${randomUUID()}`;
 const newCustomer = () => `customer-${randomUUID().slice(0, 8)}`;
 
 /** Talks to one stack's payment subgraph the way the order saga and customers do. */
+const STAFF: Viewer = { id: 'staff-1', roles: ['STAFF'] };
+const customer = (id: string): Viewer => ({ id, roles: ['CUSTOMER'] });
+
 class PaymentApi {
   readonly url: string;
   private constructor(
@@ -78,7 +82,7 @@ class PaymentApi {
   }
 
   deposit(customerId: string, amount: number, token?: string) {
-    return (token ? Promise.resolve(token) : this.stack.customerToken(customerId)).then((bearer) =>
+    return (token ? Promise.resolve(token) : this.stack.callerToken(customer(customerId))).then((bearer) =>
       this.stack.graphql<{ depositToWallet: { customerId: string; balance: number } }>(
         'mutation($amount: Int!) { depositToWallet(amount: $amount) { customerId balance } }',
         { url: this.url, token: bearer, variables: { amount } },
@@ -89,7 +93,7 @@ class PaymentApi {
   async balanceOf(customerId: string): Promise<number> {
     const response = await this.stack.graphql<{ myWallet: { customerId: string; balance: number } }>('{ myWallet { customerId balance } }', {
       url: this.url,
-      token: await this.stack.customerToken(customerId),
+      token: await this.stack.callerToken(customer(customerId)),
     });
     const { myWallet } = answer(response);
     expect(myWallet.customerId).toBe(customerId);
@@ -329,13 +333,21 @@ describe('the payment subgraph with a reachable card provider', () => {
   });
 
   describe('who may call what', () => {
-    test('authorize and refund refuse every token but a service token, and change nothing', async () => {
+    test('authorize and refund refuse every caller but a service, and change nothing', async () => {
       const customerId = await api.customerWith(5_000);
       const input = wallet(customerId, 1_000);
-      const callers = { customer: await stack.customerToken(customerId), staff: stack.staffToken, anonymous: null };
-      for (const [caller, token] of Object.entries(callers)) {
+      // Through the gateway, as a customer, as staff or anonymously: the operation is not theirs.
+      const callers = { customer: customer(customerId), staff: STAFF, anonymous: null };
+      for (const [caller, viewer] of Object.entries(callers)) {
+        const token = await stack.callerToken(viewer);
         const refused = { authorize: errorCode(await api.authorize(input, token)), refund: errorCode(await api.refund(input.orderId, token)) };
         expect({ caller, refused }).toStrictEqual({ caller, refused: { authorize: 'FORBIDDEN', refund: 'FORBIDDEN' } });
+      }
+      // Straight at the subgraph, with a user's own token or none: not even let in.
+      const tokens = { customer: await stack.customerToken(customerId), staff: stack.staffToken, none: null };
+      for (const [caller, token] of Object.entries(tokens)) {
+        const refused = { authorize: errorCode(await api.authorize(input, token)), refund: errorCode(await api.refund(input.orderId, token)) };
+        expect({ caller, refused }).toStrictEqual({ caller, refused: { authorize: 'UNAUTHENTICATED', refund: 'UNAUTHENTICATED' } });
       }
       expect(await api.paymentOf(input.orderId)).toBeNull();
       expect(await api.balanceOf(customerId)).toBe(5_000);
@@ -364,16 +376,16 @@ describe('the payment subgraph with a reachable card provider', () => {
 
     test('concurrent first deposits open one wallet and lose none', async () => {
       const customerId = newCustomer();
-      const token = await stack.customerToken(customerId);
+      const token = await stack.callerToken(customer(customerId));
       await Promise.all(Array.from({ length: 10 }, () => api.deposit(customerId, 100, token).then(answer)));
       expect(await api.balanceOf(customerId)).toBe(1_000);
     });
 
     test('staff cannot deposit, and an anonymous caller must sign in', async () => {
-      expect(errorCode(await api.deposit('staff-1', 1_000, stack.staffToken))).toBe('FORBIDDEN');
-      const anonymous = await stack.graphql('mutation { depositToWallet(amount: 1000) { balance } }', { url: api.url });
+      expect(errorCode(await api.deposit('staff-1', 1_000, await stack.callerToken(STAFF)))).toBe('FORBIDDEN');
+      const anonymous = await stack.graphql('mutation { depositToWallet(amount: 1000) { balance } }', { url: api.url, token: await stack.callerToken(null) });
       expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
-      expect(errorCode(await stack.graphql('{ myWallet { balance } }', { url: api.url, token: stack.staffToken }))).toBe('FORBIDDEN');
+      expect(errorCode(await stack.graphql('{ myWallet { balance } }', { url: api.url, token: await stack.callerToken(STAFF) }))).toBe('FORBIDDEN');
     });
   });
 });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import { serviceTokenSource, signUserToken, type Role } from '../../lib/auth.js';
+import { serviceTokenSource, signCallerToken, signUserToken, type Role, type Viewer } from '../../lib/auth.js';
 import { EnvReader, readCommonConfig } from '../../lib/config.js';
 import { freePort, ROOT, Services, START_ORDER, type ServiceName } from '../../scripts/services.js';
 
@@ -26,6 +26,12 @@ export interface Stack {
   staffToken: string;
   customerToken(sub: string): Promise<string>;
   serviceToken(): Promise<string>;
+  /**
+   * What the gateway sends a subgraph for this caller (`null`: anonymous). Subgraphs take nothing
+   * else, so tests that call one directly present themselves as the gateway. Short-lived: mint one
+   * per request.
+   */
+  callerToken(caller: Viewer | null): Promise<string>;
   /** A GraphQL request through the gateway (or another URL), as a client sends it. */
   graphql<TData = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; url?: string }): Promise<GraphQLResponse<TData>>;
   stop(): Promise<void>;
@@ -51,6 +57,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DB_PREFIX: dbPrefix,
     REDIS_PREFIX: redisPrefix,
     SEED_DEMO_DATA: 'true',
+    // Tests poll and burst from one address; the limit has a test of its own.
+    RATE_LIMIT_POINTS: '1000000',
     ...options.env,
   };
   const ports = Object.fromEntries(await Promise.all(START_ORDER.map(async (name) => [name, await freePort()]))) as Record<ServiceName, number>;
@@ -80,6 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     staffToken: await token('staff-1', ['STAFF']),
     customerToken: (sub) => token(sub, ['CUSTOMER']),
     serviceToken,
+    callerToken: (caller) => signCallerToken(auth, caller),
     async graphql<TData>(query: string, { variables, token: bearer, url }: { variables?: Record<string, unknown>; token?: string; url?: string } = {}) {
       const response = await fetch(url ?? gatewayUrl, {
         method: 'POST',

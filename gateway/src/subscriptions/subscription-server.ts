@@ -28,11 +28,12 @@ import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { hasRole, type TokenVerifier, type Viewer } from '../../../lib/auth.js';
-import { ErrorCode } from '../../../lib/errors.js';
+import { clipMessage, ErrorCode } from '../../../lib/errors.js';
+import { MAX_BODY_BYTES } from '../../../lib/http-guards.js';
 import { LiveChannels, type OrderStatusNotice, type StockNotice } from '../../../lib/live.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { QueryLimits } from '../config.js';
-import { queryLimitRules } from '../limits.js';
+import { costError, maskSuggestions, queryLimitRules } from '../limits.js';
 import type { GatewayContext } from '../server.js';
 import type { LiveFeed } from './live-feed.js';
 import { ENTITY_ID_VARIABLE, HISTORY_KEY, changeIndex, pinOrder, pinProduct, planSubscription, type HistoryEntry, type LivePlan } from './live-plan.js';
@@ -52,12 +53,16 @@ export interface SubscriptionServerOptions {
   keepAliveMs?: number;
   /** Queries resolving live messages at once; more wait, so they never starve other requests. @defaultValue 32 */
   maxConcurrentExecutions?: number;
+  /** Subscriptions one socket may hold open at once; one more is refused. @defaultValue 20 */
+  maxSubscriptionsPerSocket?: number;
 }
 
 interface Session {
   viewer: Viewer | null;
   authorization?: string;
   streams: Set<LiveStream>;
+  /** Subscriptions being opened (counted before their stream exists, so a burst cannot pass the cap). */
+  opening: number;
 }
 
 type SocketExtra = Extra & Record<PropertyKey, unknown>;
@@ -66,6 +71,19 @@ type SocketContext = Context<Record<string, unknown> | undefined, SocketExtra>;
 type Prepared = { kind: 'live'; stream: LiveStream } | { kind: 'operation'; context: GatewayContext };
 
 const refuse = (code: string, message: string) => [new GraphQLError(message, { extensions: { code } })];
+
+/**
+ * Errors as a subscriber gets them: a stable code (the given one when graphql-js set none), a
+ * clipped message without schema suggestions, and no path (a path would name the gateway's own
+ * query, not the subscriber's).
+ */
+const forClient = (errors: readonly GraphQLError[], code: string) =>
+  errors.map(
+    (error) =>
+      new GraphQLError(clipMessage(maskSuggestions(error.message)), {
+        extensions: { ...error.extensions, code: typeof error.extensions.code === 'string' ? error.extensions.code : code },
+      }),
+  );
 
 export class SubscriptionServer {
   private readonly wsServer: WebSocketServer;
@@ -78,7 +96,8 @@ export class SubscriptionServer {
 
   constructor(private readonly options: SubscriptionServerOptions) {
     this.executions = pLimit(options.maxConcurrentExecutions ?? 32);
-    this.wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+    // Frames as large as an HTTP body and no larger: ws closes the socket (1009) past it.
+    this.wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_BODY_BYTES });
     this.disposable = useServer<Record<string, unknown> | undefined, SocketExtra>(
       {
         connectionInitWaitTimeout: 5_000,
@@ -120,7 +139,7 @@ export class SubscriptionServer {
     const authorization = typeof header === 'string' && header.trim() !== '' ? header : undefined;
     try {
       const viewer = await this.options.verifier.viewerFromAuthorization(authorization);
-      this.sessions.set(ctx, { viewer, streams: new Set(), ...(authorization ? { authorization } : {}) });
+      this.sessions.set(ctx, { viewer, streams: new Set(), opening: 0, ...(authorization ? { authorization } : {}) });
       return true;
     } catch {
       return false;
@@ -138,15 +157,17 @@ export class SubscriptionServer {
     try {
       document = parse(payload.query, { maxTokens: this.options.limits.maxTokens });
     } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError('the operation could not be parsed')];
+      return forClient([error instanceof GraphQLError ? error : new GraphQLError('the operation could not be parsed')], 'GRAPHQL_PARSE_FAILED');
     }
-    // The same limits as over HTTP.
+    // The same limits as over HTTP, all checked before anything runs.
     const errors = validate(schema, document, [...specifiedRules, ...queryLimitRules(this.options.limits)]);
-    if (errors.length > 0) return errors;
+    if (errors.length > 0) return forClient(errors, 'GRAPHQL_VALIDATION_FAILED');
     const operation = getOperationAST(document, payload.operationName);
-    if (!operation) return refuse('BAD_REQUEST', 'name the operation to run');
+    if (!operation) return refuse(ErrorCode.BadRequest, 'name the operation to run');
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-    if (coerced.errors) return coerced.errors;
+    if (coerced.errors) return forClient(coerced.errors, ErrorCode.BadUserInput);
+    const tooCostly = costError(schema, document, operation, coerced.coerced, this.options.limits);
+    if (tooCostly) return [tooCostly];
 
     const context: GatewayContext = {
       viewer: session.viewer,
@@ -162,8 +183,19 @@ export class SubscriptionServer {
     const plan = planSubscription(schema, document, operation, coerced.coerced);
     if (!plan) return refuse(ErrorCode.BadUserInput, 'this subscription is not served here');
     if (plan.kind === 'order' && !session.viewer) return refuse(ErrorCode.Unauthenticated, 'sign in to follow orders');
+    const max = this.options.maxSubscriptionsPerSocket ?? 20;
+    if (session.streams.size + session.opening >= max) {
+      return refuse(ErrorCode.TooManySubscriptions, `one connection may hold at most ${max} subscriptions; complete one first`);
+    }
 
-    const opened = await this.open(plan, context, session, ctx);
+    // The slot is held from here until the stream itself is counted in session.streams.
+    session.opening += 1;
+    let holding = true;
+    const handOver = () => {
+      if (holding) session.opening -= 1;
+      holding = false;
+    };
+    const opened = await this.open(plan, context, session, ctx, handOver).finally(handOver);
     if (Array.isArray(opened)) return opened;
     return { ...args, contextValue: { kind: 'live', stream: opened } satisfies Prepared } as ExecutionArgs;
   }
@@ -172,7 +204,7 @@ export class SubscriptionServer {
    * Listens first, then (for one entity) sends its current state, then every change after it:
    * the feed's notices wait behind the snapshot, so none falls between the two.
    */
-  private async open(plan: LivePlan, context: GatewayContext, session: Session, ctx: SocketContext): Promise<LiveStream | GraphQLError[]> {
+  private async open(plan: LivePlan, context: GatewayContext, session: Session, ctx: SocketContext, counted: () => void): Promise<LiveStream | GraphQLError[]> {
     let stopListening = () => {};
     const stream = new LiveStream(
       () => {
@@ -204,6 +236,7 @@ export class SubscriptionServer {
     }
     this.streams.add(stream);
     session.streams.add(stream);
+    counted();
 
     if (plan.entityId) {
       const snapshot = await this.fetch(plan, context, plan.entityId);
@@ -211,7 +244,7 @@ export class SubscriptionServer {
       if (!entity) {
         void stream.return();
         // Someone else's order looks exactly like a missing one.
-        return snapshot.errors?.length ? [...snapshot.errors] : refuse(ErrorCode.NotFound, `${plan.kind === 'order' ? 'order' : 'product'} ${plan.entityId} was not found`);
+        return snapshot.errors?.length ? forClient(snapshot.errors, ErrorCode.Internal) : refuse(ErrorCode.NotFound, `${plan.kind === 'order' ? 'order' : 'product'} ${plan.entityId} was not found`);
       }
       if (plan.kind === 'order') {
         const history = (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];

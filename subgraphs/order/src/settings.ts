@@ -4,6 +4,9 @@ import type { CommonConfig, EnvReader } from '../../../lib/config.js';
 export interface OrderSettings {
   stockUrl: string;
   paymentUrl: string;
+  /** A customer's cancel withdraws the delivery there first, so it cannot race the start of baking. */
+  deliveryUrl: string;
+  deliveryTimeoutMs: number;
   /**
    * How long one call may take before its breaker counts it as failed. Payment is short: a slow
    * payment only makes the order PAYMENT_PENDING. Stock is longer: without its answer there is no
@@ -44,6 +47,8 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
   return {
     stockUrl: reader.url('STOCK_URL', 'http://localhost:4001/graphql', ['http:', 'https:']),
     paymentUrl: reader.url('PAYMENT_URL', 'http://localhost:4003/graphql', ['http:', 'https:']),
+    deliveryUrl: reader.url('DELIVERY_URL', 'http://localhost:4004/graphql', ['http:', 'https:']),
+    deliveryTimeoutMs: reader.int('DELIVERY_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
     stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
     paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     placements: {

@@ -8,6 +8,7 @@ import { ServiceClient } from '../../../lib/service-client.js';
 import { Catalogue } from './application/catalogue.js';
 import { OrderQueries } from './application/order-queries.js';
 import { OrderSaga } from './application/order-saga.js';
+import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
 import type { OrderSettings } from './settings.js';
@@ -43,9 +44,10 @@ export async function buildOrderContext(deps: {
   const token = serviceTokenSource(config.auth, 'order');
   const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
   const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });
+  const deliveryClient = new ServiceClient({ service: 'delivery', url: settings.deliveryUrl, token, log, timeoutMs: settings.deliveryTimeoutMs });
   const stock = new StockClient(stockClient);
   const catalogue = new Catalogue(stock, settings.catalogueMaxAgeMs);
-  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log);
+  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log, new DeliveryClient(deliveryClient));
 
   return {
     orders,
@@ -58,6 +60,7 @@ export async function buildOrderContext(deps: {
       await relay.stop();
       stockClient.shutdown();
       paymentClient.shutdown();
+      deliveryClient.shutdown();
       if (ownsPublisher) await publisher.close();
     },
   };

@@ -49,6 +49,7 @@ export class BakerAssignment {
     if (!chosen) throw DeliveryErrors.noActiveBaker(order.orderId);
     const { delivery, inserted } = await this.deliveries.insertOrGet({
       orderId: order.orderId,
+      customerId: order.customerId,
       bakerId: chosen.id,
       status: 'ASSIGNED',
       fulfilment: order.fulfilment,
@@ -61,12 +62,13 @@ export class BakerAssignment {
 
   /** The order was cancelled or rejected: its delivery is cancelled, or a tombstone keeps it unassigned. */
   async takeBack(order: OrderStatusChanged): Promise<void> {
-    if (await this.deliveries.cancelOpen(order.orderId)) {
+    if (await this.cancelOpen(order.orderId)) {
       this.log.info({ orderId: order.orderId, status: order.status }, 'delivery cancelled');
       return;
     }
     const { delivery, inserted } = await this.deliveries.insertOrGet({
       orderId: order.orderId,
+      customerId: order.customerId,
       bakerId: null,
       status: 'CANCELLED',
       fulfilment: order.fulfilment,
@@ -75,7 +77,15 @@ export class BakerAssignment {
     });
     if (inserted) this.log.info({ orderId: order.orderId, status: order.status }, 'order cancelled before assignment: tombstone left');
     // Assigned in between by another workers process: cancel that one.
-    else if (isOpen(delivery.status)) await this.deliveries.cancelOpen(order.orderId);
+    else if (isOpen(delivery.status)) await this.cancelOpen(order.orderId);
+  }
+
+  /** Cancels an open delivery, telling the order context (its read model) through the outbox. */
+  private async cancelOpen(orderId: string): Promise<boolean> {
+    if (!(await this.deliveries.cancelOpen(orderId, newEvent('DeliveryProgressed', { orderId, status: 'CANCELLED' })))) return false;
+    const cancelled = await this.deliveries.forOrder(orderId);
+    if (cancelled) await this.flush(cancelled.id);
+    return true;
   }
 
   /** What must follow an assignment, done again on every repeat in case a crash cut it short. */

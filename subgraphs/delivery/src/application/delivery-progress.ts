@@ -2,9 +2,9 @@ import { newEvent } from '../../../../lib/events.js';
 import { parseObjectId } from '../../../../lib/ids.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { OrderClient } from '../clients/order.client.js';
-import { nextStep, type DeliveryStatus, type StaffAction } from '../domain/delivery.js';
+import { nextStep, type DeliveryStatus, type Fulfilment, type StaffAction } from '../domain/delivery.js';
 import { DeliveryErrors } from '../errors.js';
-import type { DeliveryStore } from '../store/delivery.store.js';
+import type { DeliveryRecord, DeliveryStore } from '../store/delivery.store.js';
 import type { FlushOutbox } from './delivery-outbox.js';
 
 /** Who asked, for the logs and the call to the order subgraph. */
@@ -42,6 +42,40 @@ export class DeliveryProgress {
       caller.log.info({ orderId, deliveryId: moved.id, from: step.from, to: step.to }, 'delivery moved on');
       await Promise.all([this.flush(moved.id), this.tellOrder(orderId, step.to, caller)]);
       return { id: orderId };
+    }
+  }
+
+  /**
+   * A customer cancels: the delivery is withdrawn only while no baking has started. This and
+   * startBaking are each one conditional update of the same delivery document from ASSIGNED, so
+   * when both come at once exactly one succeeds and the other is INVALID_TRANSITION. With no
+   * delivery yet, a cancelled placeholder keeps a late assignment from giving the order a baker.
+   */
+  async withdraw(rawOrderId: string, fulfilment: Fulfilment): Promise<DeliveryRecord> {
+    const orderId = parseObjectId(rawOrderId, 'orderId').toHexString();
+    for (;;) {
+      const delivery = await this.deliveries.forOrder(orderId);
+      if (!delivery) {
+        const { delivery: placeholder } = await this.deliveries.insertOrGet({
+          orderId,
+          customerId: null,
+          bakerId: null,
+          status: 'CANCELLED',
+          fulfilment,
+          promisedBy: null,
+          outbox: [],
+        });
+        if (placeholder.status === 'CANCELLED') return placeholder;
+        continue; // assigned in between: withdraw that one
+      }
+      if (delivery.status === 'CANCELLED') return delivery;
+      if (delivery.status !== 'ASSIGNED') throw DeliveryErrors.wrongStatus(orderId, 'withdraw', delivery.status, 'ASSIGNED');
+      const cancelled = await this.deliveries.cancelAssigned(orderId, newEvent('DeliveryProgressed', { orderId, status: 'CANCELLED' }));
+      if (cancelled) {
+        await this.flush(cancelled.id);
+        return cancelled;
+      }
+      // It moved meanwhile (started baking, or was cancelled): look again.
     }
   }
 

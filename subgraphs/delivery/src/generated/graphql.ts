@@ -48,6 +48,10 @@ export type DeliveryStatus =
   | 'OUT_FOR_DELIVERY'
   | 'READY';
 
+export type Fulfilment =
+  | 'DELIVERY'
+  | 'PICKUP';
+
 /** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -57,6 +61,14 @@ export type Mutation = {
   dispatchOrder: Order;
   markReady: Order;
   startBaking: Order;
+  /**
+   * Internal (order, when a customer cancels): withdraw the order's delivery before baking starts.
+   * An ASSIGNED delivery is cancelled; an order not assigned yet gets a cancelled placeholder, so a
+   * late assignment gives it no baker. Once baking has started it is INVALID_TRANSITION: this and
+   * startBaking are one conditional update of the same document, so exactly one of them wins.
+   * Idempotent.
+   */
+  withdrawDelivery: Delivery;
 };
 
 
@@ -80,6 +92,13 @@ export type MutationMarkReadyArgs = {
 
 /** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
 export type MutationStartBakingArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
+/** Staff move an assigned order on: ASSIGNED -> BAKING -> READY -> (OUT_FOR_DELIVERY ->) COMPLETED. */
+export type MutationWithdrawDeliveryArgs = {
+  fulfilment: Fulfilment;
   orderId: Scalars['ID']['input'];
 };
 
@@ -186,6 +205,7 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Delivery: ResolverTypeWrapper<DeliveryRecord>;
   DeliveryStatus: DeliveryStatus;
+  Fulfilment: Fulfilment;
   Mutation: ResolverTypeWrapper<{}>;
   Order: ResolverTypeWrapper<Omit<Order, 'delivery'> & { delivery?: Maybe<ResolversTypes['Delivery']> }>;
   Query: ResolverTypeWrapper<{}>;
@@ -232,6 +252,7 @@ export type MutationResolvers<ContextType = DeliveryContext, ParentType extends 
   dispatchOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationDispatchOrderArgs, 'orderId'>>;
   markReady?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyArgs, 'orderId'>>;
   startBaking?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationStartBakingArgs, 'orderId'>>;
+  withdrawDelivery?: Resolver<ResolversTypes['Delivery'], ParentType, ContextType, RequireFields<MutationWithdrawDeliveryArgs, 'fulfilment' | 'orderId'>>;
 }>;
 
 export type OrderResolvers<ContextType = DeliveryContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{

@@ -1,4 +1,4 @@
-import { requireRole } from '../../../../lib/auth.js';
+import { requireRole, requireService } from '../../../../lib/auth.js';
 import type { StaffAction } from '../domain/delivery.js';
 import type { DeliveryContext } from '../context.js';
 import type { MutationResolvers } from '../generated/graphql.js';
@@ -16,4 +16,9 @@ export const Mutation: MutationResolvers = {
   markReady: staffMove('markReady'),
   dispatchOrder: staffMove('dispatchOrder'),
   completeOrder: staffMove('completeOrder'),
+
+  withdrawDelivery: (_, { orderId, fulfilment }, { progress, viewer }) => {
+    requireService(viewer);
+    return progress.withdraw(orderId, fulfilment);
+  },
 };

@@ -13,6 +13,8 @@ import { isOpen, type DeliveryStatus, type Fulfilment, type Step } from '../doma
 interface DeliveryDocument {
   _id: Types.ObjectId;
   orderId: string;
+  /** Whose order it is, so a customer sees only their own (null on deliveries made before it was kept). */
+  customerId: string | null;
   /** Null for a tombstone (cancelled before it was assigned). */
   bakerId: string | null;
   status: DeliveryStatus;
@@ -41,6 +43,7 @@ const toRecordOrNull = (document: DeliveryDocument | null): DeliveryRecord | nul
 const deliverySchema = new Schema<DeliveryDocument>(
   {
     orderId: { type: String, required: true },
+    customerId: { type: String, default: null },
     bakerId: { type: String, default: null },
     status: { type: String, required: true },
     open: { type: Boolean, required: true },
@@ -57,7 +60,7 @@ const deliverySchema = new Schema<DeliveryDocument>(
 deliverySchema.index({ open: 1, bakerId: 1 });
 deliverySchema.index({ outboxPending: 1 });
 
-export type NewDelivery = Pick<DeliveryDocument, 'orderId' | 'bakerId' | 'status' | 'fulfilment' | 'promisedBy' | 'outbox'>;
+export type NewDelivery = Pick<DeliveryDocument, 'orderId' | 'customerId' | 'bakerId' | 'status' | 'fulfilment' | 'promisedBy' | 'outbox'>;
 
 const byOrder = (orderId: string) => ({ _id: new Types.ObjectId(orderId) });
 
@@ -134,9 +137,26 @@ export class DeliveryStore {
   }
 
   /** Cancels the order's delivery if it is still open; whether this call cancelled it. */
-  async cancelOpen(orderId: string): Promise<boolean> {
-    const result = await this.model.updateOne({ ...byOrder(orderId), open: true }, { $set: { status: 'CANCELLED', open: false } });
+  async cancelOpen(orderId: string, event: OutboxEvent): Promise<boolean> {
+    const result = await this.model.updateOne(
+      { ...byOrder(orderId), open: true },
+      { $set: { status: 'CANCELLED', open: false, outboxPending: true }, $push: { outbox: { $each: [event] } } },
+    );
     return result.modifiedCount === 1;
+  }
+
+  /** Cancels the order's delivery only while it is still ASSIGNED (baking not started); whether this call did. */
+  async cancelAssigned(orderId: string, event: OutboxEvent): Promise<DeliveryRecord | null> {
+    return toRecordOrNull(
+      await this.model
+        .findOneAndUpdate(
+          { ...byOrder(orderId), status: 'ASSIGNED' },
+          { $set: { status: 'CANCELLED', open: false, outboxPending: true }, $push: { outbox: { $each: [event] } } },
+          { new: true },
+        )
+        .lean<DeliveryDocument>()
+        .exec(),
+    );
   }
 
   /** Marks an open delivery delayed, once, with its event in the outbox; whether this call did. */

@@ -11,10 +11,11 @@ import { newEvent, type OutboxEvent } from '../../../../lib/events.js';
 import { parseObjectId } from '../../../../lib/ids.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { OutboxRelay } from '../../../../lib/outbox.js';
+import type { DeliveryClient } from '../clients/delivery.client.js';
 import type { PaymentClient, PaymentOutcome } from '../clients/payment.client.js';
 import type { StockClient } from '../clients/stock.client.js';
 import {
-  CUSTOMER_CANCELLABLE,
+  isCancellableByCustomer,
   STAFF_REJECTABLE,
   isPublic,
   progressSteps,
@@ -23,7 +24,7 @@ import {
   type DeliveryStatus,
   type OrderStatus,
 } from '../domain/order.js';
-import { MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
+import { isSamePlacement, MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
 import { OrderErrors } from '../errors.js';
 import type { OrderSettings } from '../settings.js';
 import { OrderStore, type NewOrder, type OrderChange, type OrderLineRecord, type OrderRecord, type SagaStep } from '../store/order.store.js';
@@ -42,6 +43,7 @@ export class OrderSaga {
     private readonly relay: OutboxRelay,
     private readonly settings: OrderSettings,
     private readonly log: Logger,
+    private readonly delivery: DeliveryClient,
   ) {
     this.placements = new AdmissionGate(settings.placements);
   }
@@ -59,7 +61,7 @@ export class OrderSaga {
     const request = validateOrderRequest(input);
     // A replay answers with its order, even while stock is down or the bakery is busy.
     const existing = await this.orders.findByKey(customer.id, request.idempotencyKey);
-    if (existing) return this.settled(existing);
+    if (existing) return this.settled(this.sameOrConflict(existing, request));
 
     const lines = await this.priceLines(request, requestId);
     const claim = this.catalogue.claim(lines);
@@ -95,7 +97,7 @@ export class OrderSaga {
   private async placeAdmitted(customerId: string, request: OrderRequest, lines: OrderLineRecord[], claim: Claim, requestId?: string): Promise<OrderRecord> {
     // The unique (customer, key) index settles a race between twins: one insert wins.
     const placed = await this.orders.insertPlaced(this.newOrder(customerId, request, lines));
-    if (!placed) return this.twinOf(customerId, request.idempotencyKey);
+    if (!placed) return this.twinOf(customerId, request);
     return this.holdAndPay(placed, claim, requestId);
   }
 
@@ -110,7 +112,7 @@ export class OrderSaga {
       history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
       events,
     });
-    if (!refused) return this.twinOf(customerId, request.idempotencyKey);
+    if (!refused) return this.twinOf(customerId, request);
     this.relay.flushInBackground(refused.id, events);
     return refused;
   }
@@ -129,10 +131,10 @@ export class OrderSaga {
   }
 
   /** A twin with the same key got there first: answer with its order. */
-  private async twinOf(customerId: string, idempotencyKey: string): Promise<OrderRecord> {
-    const twin = await this.orders.findByKey(customerId, idempotencyKey);
+  private async twinOf(customerId: string, request: OrderRequest): Promise<OrderRecord> {
+    const twin = await this.orders.findByKey(customerId, request.idempotencyKey);
     if (!twin) throw OrderErrors.stillPlacing();
-    return this.settled(twin);
+    return this.settled(this.sameOrConflict(twin, request));
   }
 
   private async holdAndPay(order: OrderRecord, claim: Claim, requestId?: string): Promise<OrderRecord> {
@@ -254,6 +256,12 @@ export class OrderSaga {
     return stuck.length;
   }
 
+  /** The order a repeat of the key found, if it is the order asked for; a reused key is a conflict. */
+  private sameOrConflict(order: OrderRecord, request: OrderRequest): OrderRecord {
+    if (!isSamePlacement(order, request)) throw OrderErrors.idempotencyKeyReused();
+    return order;
+  }
+
   /**
    * A twin of this placement may still be running: wait for its verdict, as long as a placement
    * may wait for its turn (so the answer still fits the gateway's deadline).
@@ -271,27 +279,41 @@ export class OrderSaga {
 
   // ------------------------------------------------------------------ ending early
 
-  async cancel(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
+  async cancel(viewer: Viewer | null, id: string, reason: string | null | undefined, requestId?: string): Promise<OrderRecord> {
     const customer = requireRole(viewer, 'CUSTOMER');
     const orderId = parseObjectId(id, 'id').toHexString();
     const why = validReason(reason, 'reason') ?? 'cancelled by the customer';
-    const order = await this.orders.find(orderId);
-    if (!order || order.customerId !== customer.id || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
-    if (order.status === 'CANCELLED') return order; // a repeat
-    const now = new Date();
-    const changed = await this.orders.change(orderId, CUSTOMER_CANCELLABLE, {
-      status: 'CANCELLED',
-      set: { paymentToken: null },
-      history: [{ status: 'CANCELLED', at: now, reason: why }],
-      events: [statusChanged(order, 'CANCELLED', why, order.promisedBy, now), ...compensations(orderId)],
-    });
-    if (!changed) {
-      const current = await this.orders.find(orderId);
-      if (current?.status === 'CANCELLED') return current;
-      throw OrderErrors.notCancellable(id, current?.status ?? order.status);
+    // Each pass cancels from the status it saw; a status that moved meanwhile is seen on the next
+    // (statuses only move forward, so the passes end).
+    for (;;) {
+      const order = await this.orders.find(orderId);
+      if (!order || order.customerId !== customer.id || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);
+      if (order.status === 'CANCELLED') return order; // a repeat
+      if (!isCancellableByCustomer(order.status)) throw OrderErrors.notCancellable(id, order.status);
+      // A confirmed order may have a baker: withdraw the delivery first. It and startBaking are one
+      // conditional update of the same delivery, so exactly one of them wins the race.
+      let deliveryStatus: { deliveryStatus: 'CANCELLED' } | Record<string, never> = {};
+      if (order.status !== 'PAYMENT_PENDING') {
+        try {
+          const { wasAssigned } = await this.delivery.withdraw(orderId, order.fulfilment, requestId);
+          if (wasAssigned) deliveryStatus = { deliveryStatus: 'CANCELLED' };
+        } catch (error) {
+          if (isAppError(error, ErrorCode.InvalidTransition)) throw OrderErrors.notCancellable(id, 'BAKING');
+          throw error;
+        }
+      }
+      const now = new Date();
+      const changed = await this.orders.change(orderId, [order.status], {
+        status: 'CANCELLED',
+        set: { paymentToken: null, ...deliveryStatus },
+        history: [{ status: 'CANCELLED', at: now, reason: why }],
+        events: [statusChanged(order, 'CANCELLED', why, order.promisedBy, now), ...compensations(orderId)],
+      });
+      if (changed) {
+        await this.relay.flushSoon(orderId);
+        return changed;
+      }
     }
-    await this.relay.flushSoon(orderId);
-    return changed;
   }
 
   async reject(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
@@ -324,7 +346,14 @@ export class OrderSaga {
       const order = await this.orders.find(orderId);
       if (!order || !isPublic(order.status)) throw OrderErrors.orderNotFound(orderId);
       const steps = progressSteps(order.status, reached, order.fulfilment);
-      if (steps.length === 0) return order;
+      if (steps.length === 0) {
+        // A cancelled delivery moves no status, but the read model must say so.
+        if (reached === 'CANCELLED' && order.deliveryStatus !== 'CANCELLED' && order.deliveryStatus !== null) {
+          await this.orders.updateReadModel(orderId, { deliveryStatus: 'CANCELLED' });
+          return { ...order, deliveryStatus: 'CANCELLED' };
+        }
+        return order;
+      }
       const at = new Date();
       const last = steps.at(-1) as OrderStatus;
       const events: OutboxEvent[] = steps.map((status) => statusChanged(order, status, null, order.promisedBy, at));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { appError } from '../../../../test/support/errors.js';
-import { MAX_LINES, MAX_QUANTITY, validateOrderRequest, validReason, type PlaceOrderInput } from './place-order.js';
+import { isSamePlacement, MAX_LINES, MAX_QUANTITY, validateOrderRequest, validReason, type PlaceOrderInput } from './place-order.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb';
@@ -82,5 +82,25 @@ describe('validReason', () => {
   test('is at most 300 characters', () => {
     expect(validReason('x'.repeat(300), 'reason')).toHaveLength(300);
     expect(() => validReason('x'.repeat(301), 'reason')).toThrow(appError('BAD_USER_INPUT', { field: 'reason' }));
+  });
+});
+
+describe('isSamePlacement', () => {
+  const input: PlaceOrderInput = { lines: [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }], fulfilment: 'PICKUP', paymentMethod: 'CARD', paymentToken: 'tok_visa', idempotencyKey: 'k' };
+  const placed = { lines: [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }], fulfilment: 'PICKUP' as const, deliveryAddress: null, paymentMethod: 'CARD' as const };
+
+  test('a repeat of the same request, lines in any order and repeats merged, is the same placement', () => {
+    expect(isSamePlacement(placed, validateOrderRequest(input))).toBe(true);
+    const reordered = { ...input, lines: [{ productId: B, quantity: 1 }, { productId: A.toUpperCase(), quantity: 1 }, { productId: A, quantity: 1 }], paymentToken: 'tok_other' };
+    expect(isSamePlacement(placed, validateOrderRequest(reordered))).toBe(true);
+  });
+
+  test.each<[string, PlaceOrderInput]>([
+    ['another quantity', { ...input, lines: [{ productId: A, quantity: 3 }, { productId: B, quantity: 1 }] }],
+    ['a product fewer', { ...input, lines: [{ productId: A, quantity: 2 }] }],
+    ['another fulfilment', { ...input, fulfilment: 'DELIVERY', deliveryAddress: '1 Bakery Lane' }],
+    ['another payment method', { ...input, paymentMethod: 'WALLET', paymentToken: null }],
+  ])('%s is a different order', (_, variant) => {
+    expect(isSamePlacement(placed, validateOrderRequest(variant))).toBe(false);
   });
 });

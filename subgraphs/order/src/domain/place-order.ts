@@ -76,6 +76,26 @@ export function validateOrderRequest(input: PlaceOrderInput): OrderRequest {
   };
 }
 
+/**
+ * Whether a repeat with the same idempotency key asks for the same order as the one it found:
+ * the same products and quantities, the same fulfilment, address and payment method. (The card
+ * token is not kept once the order is paid, so it is not compared.) A different one is a reused
+ * key, answered as a conflict rather than with an order the customer did not ask for.
+ */
+export function isSamePlacement(
+  placed: { lines: ReadonlyArray<{ productId: string; quantity: number }>; fulfilment: Fulfilment; deliveryAddress: string | null; paymentMethod: PaymentMethod },
+  request: OrderRequest,
+): boolean {
+  const quantities = (lines: ReadonlyArray<{ productId: string; quantity: number }>) =>
+    JSON.stringify([...lines].map((line) => [line.productId.toLowerCase(), line.quantity]).sort());
+  return (
+    quantities(placed.lines) === quantities(request.lines) &&
+    placed.fulfilment === request.fulfilment &&
+    (placed.deliveryAddress ?? null) === request.deliveryAddress &&
+    placed.paymentMethod === request.paymentMethod
+  );
+}
+
 /** A reason a customer or staff gives: trimmed, bounded, optional. */
 export function validReason(reason: string | null | undefined, field: string): string | null {
   if (reason === null || reason === undefined) return null;

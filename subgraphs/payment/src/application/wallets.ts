@@ -1,4 +1,4 @@
-import { checkDeposit } from '../domain/wallet.js';
+import { balanceFull, checkDeposit, MAX_BALANCE } from '../domain/wallet.js';
 import type { WalletStore } from '../store/wallet.store.js';
 
 /** A wallet as the API shows it. */
@@ -16,6 +16,8 @@ export class Wallets {
   }
 
   async deposit(customerId: string, amount: number): Promise<WalletView> {
-    return { customerId, balance: await this.wallets.deposit(customerId, checkDeposit(amount)) };
+    const result = await this.wallets.deposit(customerId, checkDeposit(amount), MAX_BALANCE);
+    if ('full' in result) throw balanceFull(result.full, amount);
+    return { customerId, balance: result.balance };
   }
 }

@@ -8,6 +8,15 @@ import { badInput } from '../../../../lib/errors.js';
 
 /** The most a customer adds in one deposit (KRW). */
 export const MAX_DEPOSIT = 1_000_000;
+/**
+ * The most a wallet may hold (KRW). Far above any bakery's needs, far below where any integer
+ * type wraps; a deposit that would pass it is refused whole, never cut short.
+ */
+export const MAX_BALANCE = 100_000_000;
+
+/** A deposit the wallet has no room for: nothing was added. */
+export const balanceFull = (balance: number, amount: number) =>
+  badInput('amount', `a wallet holds at most ${MAX_BALANCE}; with ${balance} in it, ${amount} more does not fit`);
 
 export function checkDeposit(amount: number): number {
   if (!Number.isInteger(amount) || amount < 1 || amount > MAX_DEPOSIT) {

@@ -1,7 +1,12 @@
+import { maySee } from '../../../../lib/auth.js';
 import type { OrderResolvers } from '../generated/graphql.js';
 
-// The order subgraph decides who may see an order; payment only adds to one it was asked about.
+// The order subgraph decides who may see an order; payment still shows a payment only to whom it
+// belongs (or staff), so a representation for someone else's order resolves to no payment.
 export const Order: OrderResolvers = {
   __resolveReference: ({ id }) => ({ id }),
-  payment: ({ id }, _, { payments }) => payments.forOrder(id),
+  payment: async ({ id }, _, { payments, viewer }) => {
+    const payment = await payments.forOrder(id);
+    return payment && maySee(viewer, payment.customerId) ? payment : null;
+  },
 };

@@ -1,5 +1,10 @@
+import { maySee } from '../../../../lib/auth.js';
 import type { PaymentResolvers } from '../generated/graphql.js';
 
 export const Payment: PaymentResolvers = {
-  __resolveReference: ({ id }, { payments }) => payments.find(id),
+  // Someone else's payment looks exactly like a missing one.
+  __resolveReference: async ({ id }, { payments, viewer }) => {
+    const payment = await payments.find(id);
+    return payment && maySee(viewer, payment.customerId) ? payment : null;
+  },
 };

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from '../../../../lib/mongo.js';
 
 /**
  * Prepaid points, one document per customer (`_id` is the customer id). Never below zero.
@@ -9,7 +10,8 @@ import { Schema, type Connection, type Model } from 'mongoose';
  */
 export interface WalletRecord {
   _id: string;
-  balance: number;
+  /** A 64-bit integer in the store; the driver reads it back as a number (exact below 2^53). */
+  balance: bigint | number;
   debits: string[];
   refunds: string[];
   updatedAt: Date;
@@ -18,7 +20,8 @@ export interface WalletRecord {
 const walletSchema = new Schema<WalletRecord>(
   {
     _id: { type: String, required: true },
-    balance: { type: Number, required: true, default: 0 },
+    // A 64-bit integer in the store (read back as a plain number): a sum never wraps there.
+    balance: { type: Schema.Types.BigInt, required: true, default: 0 },
     debits: { type: [String], default: [] },
     refunds: { type: [String], default: [] },
   },
@@ -40,17 +43,35 @@ export class WalletStore {
   /** A customer who never deposited has an empty wallet. */
   async balanceOf(customerId: string): Promise<number> {
     const wallet = await this.model.findById(customerId).lean<WalletRecord>().exec();
-    return wallet?.balance ?? 0;
+    return Number(wallet?.balance ?? 0);
   }
 
-  /** Adds to the balance, opening the wallet on the first deposit; returns the new balance. */
-  async deposit(customerId: string, amount: number): Promise<number> {
-    const wallet = await this.model
-      .findOneAndUpdate({ _id: customerId }, { $inc: { balance: amount } }, { upsert: true, new: true, setDefaultsOnInsert: true })
-      .lean<WalletRecord>()
-      .exec();
-    if (!wallet) throw new Error(`the deposit to wallet ${customerId} returned no wallet`);
-    return wallet.balance;
+  /**
+   * Adds to the balance, opening the wallet on the first deposit, only while the result stays at
+   * most `maxBalance`: the limit is part of the one atomic update, so concurrent deposits cannot
+   * pass it together. Returns the new balance, or `full` with the balance that left no room.
+   */
+  async deposit(customerId: string, amount: number, maxBalance: number): Promise<{ balance: number } | { full: number }> {
+    for (;;) {
+      const wallet = await this.model
+        .findOneAndUpdate({ _id: customerId, balance: { $lte: maxBalance - amount } }, { $inc: { balance: amount } }, { new: true })
+        .lean<WalletRecord>()
+        .exec();
+      if (wallet) return { balance: Number(wallet.balance) };
+      const existing = await this.model.findById(customerId).lean<WalletRecord>().exec();
+      if (existing) {
+        // Full now; or it had room again a moment later, and the loop tries once more.
+        if (Number(existing.balance) > maxBalance - amount) return { full: Number(existing.balance) };
+        continue;
+      }
+      try {
+        // The first deposit opens the wallet; a concurrent first deposit makes this a duplicate.
+        await this.model.create({ _id: customerId, balance: amount, debits: [], refunds: [] });
+        return { balance: amount };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
   }
 
   /**

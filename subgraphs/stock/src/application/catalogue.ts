@@ -2,6 +2,7 @@ import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
 import {
   checkQuantity,
+  MAX_STOCK,
   validateNewProduct,
   validateProductChanges,
   type CreateProductInput,
@@ -61,12 +62,14 @@ export class Catalogue {
   async restock(id: string, quantity: number): Promise<ProductRecord> {
     const productId = parseObjectId(id, 'id').toHexString();
     checkQuantity(quantity, 'quantity');
-    const restocked = await this.products.restock(productId, quantity);
+    const restocked = await this.products.restock(productId, quantity, MAX_STOCK);
     if (restocked) {
       this.notices.changed([productId]);
       return restocked;
     }
-    // Nothing matched: tell a missing product from an archived one.
-    throw (await this.products.find(productId)) ? StockErrors.archived(id) : StockErrors.productNotFound(id);
+    // Nothing matched: tell a missing product from an archived or a full one.
+    const product = await this.products.find(productId);
+    if (!product) throw StockErrors.productNotFound(id);
+    throw product.active ? StockErrors.shelfFull(product.available, quantity) : StockErrors.archived(id);
   }
 }

@@ -7,5 +7,10 @@ export const Query: QueryResolvers = {
     if (args.includeArchived && !hasRole(viewer, 'STAFF')) throw forbidden('only staff see archived products');
     return catalogue.page(args);
   },
-  product: (_, { id }, { catalogue }) => catalogue.product(id),
+  // Archived products leave the public catalogue: to anyone but staff they look missing. (An order
+  // line still names its product through the entity, whatever became of it since.)
+  product: async (_, { id }, { catalogue, viewer }) => {
+    const product = await catalogue.product(id);
+    return product && (product.active || hasRole(viewer, 'STAFF')) ? product : null;
+  },
 };

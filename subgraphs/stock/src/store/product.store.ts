@@ -14,8 +14,9 @@ interface ProductDocument {
   active: boolean;
   available: number;
   held: number;
-  sold: number;
-  stocked: number;
+  /** Running totals only ever grow: 64-bit integers in the store, so they never wrap. */
+  sold: bigint | number;
+  stocked: bigint | number;
   /** Ids of the orders holding this product: makes a repeated hold or release a no-op. */
   holds: string[];
   createdAt: Date;
@@ -23,9 +24,14 @@ interface ProductDocument {
 }
 
 /** A product as the rest of the context sees it: the document with its id as a string. */
-export type ProductRecord = Omit<ProductDocument, '_id'> & { id: string };
+export type ProductRecord = Omit<ProductDocument, '_id' | 'sold' | 'stocked'> & { id: string; sold: number; stocked: number };
 
-const toRecord = ({ _id, ...fields }: ProductDocument): ProductRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, sold, stocked, ...fields }: ProductDocument): ProductRecord => ({
+  id: _id.toHexString(),
+  ...fields,
+  sold: Number(sold),
+  stocked: Number(stocked),
+});
 const toRecordOrNull = (document: ProductDocument | null): ProductRecord | null => (document ? toRecord(document) : null);
 
 const productSchema = new Schema<ProductDocument>(
@@ -38,8 +44,8 @@ const productSchema = new Schema<ProductDocument>(
     active: { type: Boolean, required: true, default: true },
     available: { type: Number, required: true },
     held: { type: Number, required: true, default: 0 },
-    sold: { type: Number, required: true, default: 0 },
-    stocked: { type: Number, required: true },
+    sold: { type: Schema.Types.BigInt, required: true, default: 0 },
+    stocked: { type: Schema.Types.BigInt, required: true },
     holds: { type: [String], default: [] },
   },
   { collection: 'products', timestamps: true, versionKey: false },
@@ -100,10 +106,14 @@ export class ProductStore {
   }
 
   /** Adds stock to an active product; null when it is missing or archived. */
-  async restock(id: string, quantity: number): Promise<ProductRecord | null> {
+  /**
+   * Adds to an active product's stock only while what is on the shelf stays at most `maxStock`:
+   * the limit is part of the one atomic update, so concurrent restocks cannot pass it together.
+   */
+  async restock(id: string, quantity: number, maxStock: number): Promise<ProductRecord | null> {
     return toRecordOrNull(
       await this.model
-        .findOneAndUpdate({ _id: id, active: true }, { $inc: { available: quantity, stocked: quantity } }, { new: true })
+        .findOneAndUpdate({ _id: id, active: true, available: { $lte: maxStock - quantity } }, { $inc: { available: quantity, stocked: quantity } }, { new: true })
         .lean<ProductDocument>()
         .exec(),
     );
