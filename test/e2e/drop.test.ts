@@ -23,6 +23,12 @@ describe('a drop of 100 customers for 20 units', () => {
     stack = await startStack();
     ledger = await Ledger.open(stack);
     orders = new OrderDriver(stack);
+    // A drop comes to a bakery that is open: its processes have taken orders before, so their
+    // code is loaded and compiled (a process fresh from start does that on its first requests).
+    const regular = await stack.customerToken(`regular-${randomUUID().slice(0, 6)}`);
+    const bread = await orders.product(100, 3_500);
+    for (let i = 0; i < 5; i++) await orders.placed(regular, { lines: [{ productId: bread, quantity: 1 }] });
+    await orders.placed(regular, { lines: [{ productId: await orders.product(0, 3_500), quantity: 1 }] });
   });
 
   afterAll(async () => {
