@@ -8,15 +8,11 @@
  *   BENCH_DROP_SIZES=1000,5000 (default)   BENCH_DROP_UNITS=50   BENCH_DROP_WATCHERS=100
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startInfrastructure } from '../scripts/infra/index.js';
 import { OrderDriver } from '../test/support/orders.js';
-import { startStack, type Stack } from '../test/support/stack.js';
+import type { Stack } from '../test/support/stack.js';
 import { Subscriber } from '../test/support/subscriber.js';
 import { eventually } from '../test/support/wait.js';
-import { ms, pointUpdateLatencies, quantile, report } from './measure.js';
+import { ms, pointUpdateLatencies, quantile, report, startBenchSystem } from './measure.js';
 
 const SIZES = (process.env.BENCH_DROP_SIZES ?? '1000,5000').split(',').map(Number);
 const UNITS = Number(process.env.BENCH_DROP_UNITS ?? 50);
@@ -97,12 +93,7 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
   };
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
-// Durable, as `npm start` runs it: the figures are the default configuration's.
-const infra = await startInfrastructure({ dataDir, durability: 'durable' });
-process.env.MONGODB_URL = infra.mongoUrl;
-process.env.REDIS_URL = infra.redisUrl;
-const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+const { infra, stack, stop } = await startBenchSystem();
 try {
   const baseline = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
   const orders = new OrderDriver(stack);
@@ -126,7 +117,5 @@ try {
     '"back to normal": from the last answer until a lone placeOrder takes at most twice its usual time',
   ]);
 } finally {
-  await stack.stop();
-  await infra.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stop();
 }

@@ -9,15 +9,11 @@
  *   BENCH_GROWTH_LEVELS=1000,10000,100000 (default)   BENCH_GROWTH_SAMPLES=30
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
-import { startInfrastructure } from '../scripts/infra/index.js';
 import { OrderDriver } from '../test/support/orders.js';
-import { startStack, type Stack } from '../test/support/stack.js';
+import type { Stack } from '../test/support/stack.js';
 import { eventually } from '../test/support/wait.js';
-import { ms, pointUpdateLatencies, quantile, report } from './measure.js';
+import { ms, pointUpdateLatencies, quantile, report, startBenchSystem } from './measure.js';
 
 const LEVELS = (process.env.BENCH_GROWTH_LEVELS ?? '1000,10000,100000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_GROWTH_SAMPLES ?? 30);
@@ -100,12 +96,7 @@ async function measureLevel(stack: Stack, orders: OrderDriver, productId: string
   return { place, read, mine, staff, assign };
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
-// Durable, as `npm start` runs it: the figures are the default configuration's.
-const infra = await startInfrastructure({ dataDir, durability: 'durable' });
-process.env.MONGODB_URL = infra.mongoUrl;
-process.env.REDIS_URL = infra.redisUrl;
-const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+const { infra, stack, stop } = await startBenchSystem();
 try {
   const orders = new OrderDriver(stack);
   const productId = await orders.product(100_000, 3_500);
@@ -153,7 +144,5 @@ try {
     'each level times a new customer, so myOrders reads the same number of orders at every level; 20 orders are BAKING at every level',
   ]);
 } finally {
-  await stack.stop();
-  await infra.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stop();
 }

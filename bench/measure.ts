@@ -2,11 +2,13 @@
  * The database's own speed, printed beside every benchmark's figures: what the system does on top
  * of it is what the benchmark measures (FerretDB here says nothing about MongoDB in production).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
+import { startInfrastructure, type Infrastructure } from '../scripts/infra/index.js';
+import { startStack, type Stack } from '../test/support/stack.js';
 
 /** Latencies of `count` point updates by `_id`, in ms, on a scratch database dropped afterwards. */
 export async function pointUpdateLatencies(mongoUrl: string, dbName: string, count = 100): Promise<number[]> {
@@ -59,3 +61,24 @@ const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'res
 
 /** Median of latencies, formatted. */
 export const ms = (values: readonly number[], q = 0.5): string => (values.length === 0 ? 'n/a' : `${quantile(values, q).toFixed(1)} ms`);
+
+/**
+ * The whole system for a benchmark, as `npm start` runs it (a durable store: the figures are the
+ * default configuration's), on a store and Redis of its own; `stop` ends and removes everything.
+ */
+export async function startBenchSystem(): Promise<{ infra: Infrastructure; stack: Stack; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
+  const infra = await startInfrastructure({ dataDir, durability: 'durable' });
+  process.env.MONGODB_URL = infra.mongoUrl;
+  process.env.REDIS_URL = infra.redisUrl;
+  const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+  return {
+    infra,
+    stack,
+    async stop() {
+      await stack.stop();
+      await infra.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

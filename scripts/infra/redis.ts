@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort, OutputTail, terminate } from './ferretdb.js';
+import { freePort, OutputTail, redact, terminate } from './ferretdb.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const READY_TIMEOUT_MS = 10_000;
@@ -112,13 +112,4 @@ async function answersPing(url: string): Promise<boolean> {
   }
 }
 
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
+
