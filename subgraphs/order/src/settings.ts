@@ -52,7 +52,7 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
     stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
     paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     placements: {
-      concurrency: reader.int('PLACEMENT_CONCURRENCY', 16, { min: 1, max: 1_000 }),
+      concurrency: reader.int('PLACEMENT_CONCURRENCY', 32, { min: 1, max: 1_000 }),
       maxQueue: reader.int('PLACEMENT_QUEUE_LIMIT', 2_000, { min: 0, max: 100_000 }),
       maxWaitMs: reader.int('PLACEMENT_QUEUE_WAIT_MS', 3_000, { min: 0, max: 60_000 }),
     },
