@@ -1,6 +1,6 @@
 # One image for every process of the bakery supergraph; docker-compose.yml picks the entry.
 # TypeScript runs through tsx (esbuild), so the image holds the sources as they are in the repo.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 COPY package.json package-lock.json ./

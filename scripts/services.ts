@@ -10,6 +10,17 @@ export { freePort } from './infra/index.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+// npm scripts run on the Node that package.json pins (node_modules/.bin/node comes first on PATH),
+// and every process started here runs on that same binary (process.execPath). Only a script started
+// some other way, say `node --import tsx scripts/start.ts` on an older system Node, lands here.
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+if (NODE_MAJOR < 22) {
+  throw new Error(
+    `Node ${process.version} is out of support; this project runs on Node 22 or newer. ` +
+      'Run it through npm (npm start, npm test), which uses the Node that npm ci installed in node_modules.',
+  );
+}
+
 export type ServiceName = 'stock' | 'order' | 'payment' | 'delivery' | 'workers' | 'gateway';
 
 interface ServiceSpec {
