@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import { createServiceTokenVerifier } from './auth.js';

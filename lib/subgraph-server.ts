@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { TokenVerifier, Viewer } from './auth.js';
@@ -55,7 +55,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<TContext>({
     // Apollo types resolver maps with an unknown context; the context function below builds TContext.
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
     formatError: makeFormatError(options.log),
     includeStacktraceInErrorResponses: false,
     plugins: [

@@ -121,7 +121,7 @@ const openOrdersByBaker = async () => Object.fromEntries((await bakers()).map((b
 const handled = (event: OutboxEvent) =>
   eventually(async () => (await deliveryEvents.getJobState(event.id)) === 'completed', { what: `event ${event.type} ${event.id} to be handled` });
 
-const ALL_STATES: JobType[] = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'];
+const ALL_STATES: JobType[] = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'];
 
 /** What the delivery context told the order context about one order, oldest first. */
 async function toldOrder(orderId: string): Promise<EventJob[]> {
