@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 export { freePort } from './infra/index.js';
 
@@ -49,6 +50,11 @@ export interface ServiceOptions {
   /** Where each process's output goes: a prefixed copy on our stdout, or a file per service. */
   output: { kind: 'console' } | { kind: 'files'; dir: string };
   readyTimeoutMs?: number;
+  /**
+   * A folder made by `npm run build`: each process runs as plain `node` on its compiled entry
+   * there, as the image runs it. Without it, processes run the TypeScript sources through tsx.
+   */
+  buildDir?: string;
 }
 
 interface Running {
@@ -92,7 +98,7 @@ export class Services {
   async startOne(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.running.has(name)) return;
     const spec = SERVICES[name];
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    const child = spawn(process.execPath, this.entryArgs(spec), {
       cwd: ROOT,
       env: { ...this.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,7 +123,7 @@ export class Services {
   async startReplica(name: ServiceName, port: number): Promise<{ url: (path?: string) => string; stop: () => Promise<void> }> {
     const spec = SERVICES[name];
     const env = { ...this.env, ...(spec.portVariable ? { [spec.portVariable]: String(port) } : {}) };
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, this.entryArgs(spec), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const running: Running = { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
     this.pipeOutput(name, running, `${name}-${port}`);
     const url = (path = '/graphql') => `http://127.0.0.1:${port}${path}`;
@@ -157,6 +163,11 @@ export class Services {
 
   isRunning(name: ServiceName): boolean {
     return this.running.has(name);
+  }
+
+  private entryArgs(spec: ServiceSpec): string[] {
+    const { buildDir } = this.options;
+    return buildDir ? [path.join(buildDir, spec.entry.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', spec.entry];
   }
 
   private pipeOutput(name: ServiceName, running: Running, file: string = name): void {

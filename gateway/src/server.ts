@@ -19,7 +19,7 @@ import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
 import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
-import { playgroundRouter } from './playground/index.js';
+import { playgroundRouter, preparePlayground } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
@@ -128,6 +128,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     ),
   );
   if (config.playground) {
+    await preparePlayground(); // once at start, so no request waits for it
     app.use(playgroundRouter({ endpoint: '/graphql', defaultHeaders: await demoHeaders(config, log) }));
   }
   app.use(

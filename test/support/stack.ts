@@ -40,6 +40,8 @@ export interface Stack {
 export interface StackOptions {
   services?: ServiceName[];
   env?: Record<string, string>;
+  /** Run the processes from a folder made by `npm run build` instead of from source. */
+  buildDir?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -63,7 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const ports = Object.fromEntries(await Promise.all(START_ORDER.map(async (name) => [name, await freePort()]))) as Record<ServiceName, number>;
   const logDir = `${ROOT}.data/test-logs/${dbPrefix}`;
-  const services = new Services({ env, ports, output: { kind: 'files', dir: logDir } });
+  const services = new Services({ env, ports, output: { kind: 'files', dir: logDir }, ...(options.buildDir ? { buildDir: options.buildDir } : {}) });
 
   const reader = new EnvReader(env);
   const auth = readCommonConfig(reader).auth;

@@ -2,8 +2,9 @@
  * GraphiQL playground served by the gateway, fully offline.
  *
  * The browser bundle (GraphiQL 4 + React 19 + graphql-ws client, see `client.tsx`)
- * is built in-process with esbuild on the first request that needs it and kept in
- * memory (one build per process, shared by every router). Nothing is fetched from
+ * is made once: by `npm run build` for the compiled gateway (`./assets/`), or with
+ * esbuild when the gateway starts from source (`./bundle.ts`). It is kept in memory,
+ * one per process, shared by every router. Nothing is fetched from
  * a CDN: the HTML, the JS and the CSS (which embeds its fonts as data: URLs) all
  * come from this router, and a Content-Security-Policy on the page makes the
  * browser refuse anything else.
@@ -21,8 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
@@ -67,68 +67,34 @@ query Products {
 
 let bundlePromise: Promise<PlaygroundBundle> | undefined;
 
-/** Finds client.tsx: next to this module when run from source (tsx), or in the source tree when run from a tsc build. */
-function resolveClientEntry(): string {
-  const candidates = [
-    fileURLToPath(new URL('./client.tsx', import.meta.url)),
-    path.resolve(process.cwd(), 'gateway/src/playground/client.tsx'),
-  ];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) {
-    throw new Error(`playground: browser entry not found (looked in ${candidates.join(', ')})`);
-  }
-  return found;
-}
+/** Where `npm run build` writes the bundle, beside the compiled module. */
+const BUILT_ASSETS = { js: new URL('./assets/playground.js', import.meta.url), css: new URL('./assets/playground.css', import.meta.url) };
 
 function asset(body: Uint8Array, contentType: string): PlaygroundAsset {
   const buffer = Buffer.from(body);
   return { body: buffer, gzip: gzipSync(buffer), contentType };
 }
 
-async function buildBundle(): Promise<PlaygroundBundle> {
-  const entry = resolveClientEntry();
-  // Loaded lazily so that a gateway whose playground is never opened never loads esbuild.
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: { playground: entry },
-    absWorkingDir: path.dirname(entry),
-    bundle: true,
-    write: false,
-    outdir: 'out', // only names the in-memory output files
-    format: 'iife',
-    platform: 'browser',
-    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
-    jsx: 'automatic',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    charset: 'utf8',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    // The GraphiQL stylesheet embeds its fonts and images as data: URLs already;
-    // anything else referenced from CSS is inlined too, so the page needs no extra files.
-    loader: { '.woff': 'dataurl', '.woff2': 'dataurl', '.ttf': 'dataurl', '.png': 'dataurl', '.svg': 'dataurl' },
-    logLevel: 'silent',
-  });
-  const js = result.outputFiles.find((file) => file.path.endsWith('.js'));
-  const css = result.outputFiles.find((file) => file.path.endsWith('.css'));
-  if (!js || !css) {
-    throw new Error(`playground: esbuild produced ${result.outputFiles.map((file) => path.basename(file.path)).join(', ')}`);
-  }
-  const hash = createHash('sha256').update(js.contents).update(css.contents).digest('hex').slice(0, 16);
+/** The bundle made by `npm run build` when there is one; from source, bundled here with esbuild. */
+async function loadBundle(): Promise<PlaygroundBundle> {
+  const files = existsSync(BUILT_ASSETS.js)
+    ? { js: await readFile(BUILT_ASSETS.js), css: await readFile(BUILT_ASSETS.css) }
+    : await (await import('./bundle.js')).bundlePlayground();
+  const hash = createHash('sha256').update(files.js).update(files.css).digest('hex').slice(0, 16);
   return {
     hash,
-    js: asset(js.contents, 'text/javascript; charset=utf-8'),
-    css: asset(css.contents, 'text/css; charset=utf-8'),
+    js: asset(files.js, 'text/javascript; charset=utf-8'),
+    css: asset(files.css, 'text/css; charset=utf-8'),
   };
 }
 
 /**
- * Builds the browser bundle (once per process) and returns it. The router calls
- * it on demand; call it yourself at start-up to warm it up (takes a second or two).
+ * Loads the browser bundle (once per process) and returns it. The gateway calls it at start, so
+ * no request waits for a build; the router reuses the same promise.
  */
 export function preparePlayground(): Promise<PlaygroundBundle> {
   if (!bundlePromise) {
-    bundlePromise = buildBundle().catch((error: unknown) => {
+    bundlePromise = loadBundle().catch((error: unknown) => {
       bundlePromise = undefined; // let a later request retry
       throw error;
     });
