@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { EventJob, QueueName } from './events.js';
 import type { Shutdown } from './lifecycle.js';
 import type { Logger } from './logger.js';
+import type { JobMetrics } from './metrics.js';
 
 export interface WorkerSettings {
   /** A connection made with `connectRedis(..., { forWorkers: true })`. */
@@ -17,6 +18,8 @@ export interface WorkerSettings {
   shutdown: Shutdown;
   /** How long a job is locked to its worker; a dead worker's job is retried after this. */
   lockDurationMs: number;
+  /** Counts each queue's jobs for /metrics. */
+  metrics?: JobMetrics;
 }
 
 export type EventHandler = (job: EventJob, attempt: Job<EventJob>) => Promise<void>;
@@ -58,6 +61,7 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
     log.warn({ err: error, jobId: job?.id, type: job?.data.type, attempt: job?.attemptsMade }, 'job failed');
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  settings.metrics?.watch(queue, worker);
   // Finish the job in hand, take no new one.
   settings.shutdown.add(`worker ${queue}`, () => worker.close());
   return worker;

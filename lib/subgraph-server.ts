@@ -14,6 +14,7 @@ import { healthRouter, type ReadinessCheck } from './health.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
+import { countResolverErrors, createMetrics, metricsRouter, operationMetrics } from './metrics.js';
 
 /** What every resolver of every subgraph receives; subgraphs add their own services to it. */
 export interface RequestContext {
@@ -53,15 +54,17 @@ export async function startSubgraphServer<TContext extends RequestContext>(
 ): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
+  const metrics = createMetrics(options.name);
   const apollo = new ApolloServer<TContext>({
     // Apollo types resolver maps with an unknown context; the context function below builds TContext.
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
-    formatError: makeFormatError(options.log),
+    formatError: countResolverErrors(metrics, makeFormatError(options.log)),
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       requestLogging<TContext>(),
+      operationMetrics<TContext>(metrics),
       representationCap<TContext>(MAX_ENTITY_REPRESENTATIONS),
     ],
   });
@@ -69,6 +72,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(
 
   app.disable('x-powered-by');
   app.use(healthRouter(options.readiness));
+  app.use(metricsRouter(metrics));
   app.use(
     '/graphql',
     jsonBody(),

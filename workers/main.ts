@@ -9,6 +9,7 @@ import { PORT_RANGE, readCommonConfig, readConfigOrExit } from '../lib/config.js
 import { healthRouter } from '../lib/health.js';
 import { Shutdown, runMain } from '../lib/lifecycle.js';
 import { createLogger } from '../lib/logger.js';
+import { createMetrics, JobMetrics, metricsRouter } from '../lib/metrics.js';
 import { connectDatabase, pingDatabase } from '../lib/mongo.js';
 import { EventPublisher } from '../lib/outbox.js';
 import { connectRedis, pingRedis } from '../lib/redis.js';
@@ -35,6 +36,9 @@ runMain(log, async () => {
   shutdown.add('redis for workers', () => workerRedis.quit());
   const publisher = new EventPublisher(redis, config.redisPrefix);
   shutdown.add('publisher', () => publisher.close());
+  const metrics = createMetrics('workers');
+  const jobMetrics = new JobMetrics(metrics, redis, config.redisPrefix);
+  shutdown.add('job metrics', () => jobMetrics.close());
 
   const checks: Record<string, () => Promise<void>> = { redis: () => pingRedis(redis) };
   for (const { context, settings } of contexts) {
@@ -48,7 +52,7 @@ runMain(log, async () => {
       db,
       redis,
       publisher,
-      workers: { connection: workerRedis, prefix: config.redisPrefix, log: contextLog, shutdown, lockDurationMs },
+      workers: { connection: workerRedis, prefix: config.redisPrefix, log: contextLog, shutdown, lockDurationMs, metrics: jobMetrics },
       log: contextLog,
       shutdown,
     });
@@ -56,6 +60,7 @@ runMain(log, async () => {
 
   const app = express();
   app.use(healthRouter(checks));
+  app.use(metricsRouter(metrics));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(port, config.host, resolve));
   shutdown.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -15,6 +15,7 @@ import { connectRedis } from '../../lib/redis.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
 import type { Logger } from '../../lib/logger.js';
+import { createMetrics, metricsRouter, observedGauge, operationMetrics, subgraphFetchMetrics } from '../../lib/metrics.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
 import { corsPolicy, redisRateLimit } from './edge.js';
@@ -63,13 +64,15 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const verifier = createUserTokenVerifier(config.auth);
   const credential = callerTokenSource(config.auth);
+  const metrics = createMetrics('gateway');
+  const timedFetch = subgraphFetchMetrics(metrics);
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
     buildService: ({ name, url }) =>
       new SubgraphDataSource(credential, {
         url: config.subgraphUrls[name as SubgraphName] ?? url,
-        fetcher: (target, init) => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }),
+        fetcher: (target, init) => timedFetch(name, () => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) })),
       }),
     logger: log.child({ component: 'apollo-gateway' }),
   });
@@ -94,6 +97,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       subscriptionsOverWebSocket(),
       costLimit<GatewayContext>(config.limits),
       requestLogging<GatewayContext>((name) => name === 'BakeryLive'),
+      operationMetrics<GatewayContext>(metrics),
     ],
   });
   await apollo.start();
@@ -117,7 +121,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const limiterRedis = connectRedis(config.redisUrl, 'gateway-rate-limit');
   const rateLimit = redisRateLimit(limiterRedis, config.redisPrefix, config.edge, log.child({ component: 'rate-limit' }));
 
+  observedGauge(metrics, 'gateway_open_subscriptions', 'Subscriptions open on this gateway', () => subscriptions.openSubscriptions);
+
   app.disable('x-powered-by');
+  app.use(metricsRouter(metrics));
   app.set('trust proxy', config.trustProxyHops);
   // Before everything at /graphql (the playground too), so a preflight is answered by the policy.
   app.use('/graphql', corsPolicy(config.edge));
