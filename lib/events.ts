@@ -6,6 +6,7 @@
  * dropped while the job is kept. Delivery is at least once: every handler is idempotent.
  */
 import { randomUUID } from 'node:crypto';
+import { captureTrace, type TraceCarrier } from './telemetry.js';
 
 export const Queues = {
   /** Order context: what other contexts tell it (assignment, delivery progress, delays). */
@@ -79,10 +80,13 @@ export interface OutboxEvent<T extends EventType = EventType> {
   at: Date;
   /** Not to be handled before this instant (a delayed job). */
   notBefore: Date | null;
+  /** The trace and request id of the work that caused the event, carried into its jobs. */
+  trace?: TraceCarrier;
 }
 
 export function newEvent<T extends EventType>(type: T, payload: EventPayloads[T], notBefore: Date | null = null): OutboxEvent<T> {
-  return { id: randomUUID(), type, payload, at: new Date(), notBefore };
+  const trace = captureTrace();
+  return { id: randomUUID(), type, payload, at: new Date(), notBefore, ...(trace ? { trace } : {}) };
 }
 
 /** A job as a consumer receives it. */
@@ -90,6 +94,7 @@ export interface EventJob<T extends EventType = EventType> {
   eventId: string;
   type: T;
   payload: EventPayloads[T];
+  trace?: TraceCarrier;
 }
 
 /** Narrows a job to one event type. */

@@ -66,7 +66,7 @@ export class EventPublisher {
       await publishNotice(this.connection, this.prefix, LiveChannels.orderStatus, { orderId, customerId, status, at });
     }
     const delay = event.notBefore ? Math.max(0, new Date(event.notBefore).getTime() - Date.now()) : 0;
-    const job: EventJob = { eventId: event.id, type: event.type, payload: event.payload };
+    const job: EventJob = { eventId: event.id, type: event.type, payload: event.payload, ...(event.trace ? { trace: event.trace } : {}) };
     await Promise.all(ROUTES[event.type].map((name) => this.queue(name).add(event.type, job, { jobId: event.id, delay })));
   }
 

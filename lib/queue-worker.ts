@@ -9,6 +9,7 @@ import type { EventJob, QueueName } from './events.js';
 import type { Shutdown } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import type { JobMetrics } from './metrics.js';
+import { inSpan } from './telemetry.js';
 
 export interface WorkerSettings {
   /** A connection made with `connectRedis(..., { forWorkers: true })`. */
@@ -37,10 +38,12 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
   const hangAfterHandler = hangHook(queue);
   const worker = new Worker<EventJob>(
     queue,
-    async (job) => {
-      await handle(job.data, job);
-      if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
-    },
+    // Each job continues the trace of the operation that caused its event.
+    async (job) =>
+      inSpan(`${queue} ${job.data.type}`, 'consumer', job.data.trace, { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': job.id ?? '' }, async () => {
+        await handle(job.data, job);
+        if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
+      }),
     {
       connection: settings.connection,
       prefix: settings.prefix,
@@ -58,7 +61,7 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
     },
   );
   worker.on('failed', (job, error) => {
-    log.warn({ err: error, jobId: job?.id, type: job?.data.type, attempt: job?.attemptsMade }, 'job failed');
+    log.warn({ err: error, jobId: job?.id, type: job?.data.type, attempt: job?.attemptsMade, requestId: job?.data.trace?.requestId }, 'job failed');
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   settings.metrics?.watch(queue, worker);

@@ -6,6 +6,7 @@
 import CircuitBreaker from 'opossum';
 import { AppError, ErrorCode, isAppError, serviceUnavailable } from './errors.js';
 import type { Logger } from './logger.js';
+import { injectTraceHeaders, inSpan } from './telemetry.js';
 
 export interface ServiceClientOptions {
   /** The called subgraph's name, for logs and errors. */
@@ -65,14 +66,24 @@ export class ServiceClient {
     this.breaker.shutdown();
   }
 
-  private async send(query: string, variables: Record<string, unknown>, timeoutMs: number, requestId?: string): Promise<unknown> {
+  private send(query: string, variables: Record<string, unknown>, timeoutMs: number, requestId?: string): Promise<unknown> {
+    // The operation's name, or its first root field (`reserveStock`) when it has none.
+    const operation = /^\s*(?:query|mutation)\s*(\w+)?[^{]*\{\s*(\w+)/.exec(query)?.slice(1).find(Boolean) ?? 'graphql';
+    return inSpan(`${this.options.service} ${operation}`, 'client', undefined, { 'peer.service': this.options.service, 'graphql.operation.name': operation }, () =>
+      this.post(query, variables, timeoutMs, requestId),
+    );
+  }
+
+  private async post(query: string, variables: Record<string, unknown>, timeoutMs: number, requestId?: string): Promise<unknown> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await this.options.token()}`,
+      ...(requestId ? { 'x-request-id': requestId } : {}),
+    };
+    injectTraceHeaders((name, value) => (headers[name] = value));
     const response = await fetch(this.options.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${await this.options.token()}`,
-        ...(requestId ? { 'x-request-id': requestId } : {}),
-      },
+      headers,
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(timeoutMs),
     });

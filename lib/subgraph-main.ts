@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger.js';
 import { connectDatabase, pingDatabase } from './mongo.js';
 import { connectRedis, pingRedis } from './redis.js';
 import { startSubgraphServer, type RequestContext } from './subgraph-server.js';
+import { startTelemetry } from './telemetry.js';
 
 export interface SubgraphDependencies<TSettings = undefined> {
   config: CommonConfig;
@@ -57,6 +58,9 @@ export function runSubgraph<TContext extends RequestContext, TSettings = undefin
   runMain(log, async () => {
     const shutdown = new Shutdown(log);
     shutdown.onSignals();
+    // First in, so last out: spans of the shutdown itself are still sent.
+    const telemetry = await startTelemetry(definition.name);
+    shutdown.add('telemetry', () => telemetry.shutdown());
     const db = await connectDatabase(config.mongoUrl, `${config.dbPrefix}_${definition.name}`);
     shutdown.add('database', () => db.close());
     const redis = connectRedis(config.redisUrl, definition.name);

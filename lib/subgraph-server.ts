@@ -14,6 +14,7 @@ import { healthRouter, type ReadinessCheck } from './health.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
+import { operationSpanNames, traceRequests } from './telemetry.js';
 import { countResolverErrors, createMetrics, metricsRouter, operationMetrics } from './metrics.js';
 
 /** What every resolver of every subgraph receives; subgraphs add their own services to it. */
@@ -65,6 +66,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(
       ApolloServerPluginLandingPageDisabled(),
       requestLogging<TContext>(),
       operationMetrics<TContext>(metrics),
+      operationSpanNames<TContext>(),
       representationCap<TContext>(MAX_ENTITY_REPRESENTATIONS),
     ],
   });
@@ -76,9 +78,11 @@ export async function startSubgraphServer<TContext extends RequestContext>(
   app.use(
     '/graphql',
     jsonBody(),
+    // After the body parser: its stream callbacks would lose the request's trace context.
+    traceRequests(requestIdFrom),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = requestIdFrom(req.header('x-request-id'));
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
         const log = options.log.child({ requestId });
         // Only the gateway and other services get in: no token, or a user's token, is refused.
         const viewer = await verify(options.verifier, req.header('authorization'));

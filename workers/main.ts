@@ -9,6 +9,7 @@ import { PORT_RANGE, readCommonConfig, readConfigOrExit } from '../lib/config.js
 import { healthRouter } from '../lib/health.js';
 import { Shutdown, runMain } from '../lib/lifecycle.js';
 import { createLogger } from '../lib/logger.js';
+import { startTelemetry } from '../lib/telemetry.js';
 import { createMetrics, JobMetrics, metricsRouter } from '../lib/metrics.js';
 import { connectDatabase, pingDatabase } from '../lib/mongo.js';
 import { EventPublisher } from '../lib/outbox.js';
@@ -30,6 +31,9 @@ const log = createLogger('workers', config.logLevel);
 runMain(log, async () => {
   const shutdown = new Shutdown(log);
   shutdown.onSignals();
+  // First in, so last out: spans of the shutdown itself are still sent.
+  const telemetry = await startTelemetry('workers');
+  shutdown.add('telemetry', () => telemetry.shutdown());
   const redis = connectRedis(config.redisUrl, 'workers');
   shutdown.add('redis', () => redis.quit());
   const workerRedis = connectRedis(config.redisUrl, 'workers-blocking', { forWorkers: true });

@@ -14,13 +14,14 @@ import { healthRouter } from '../../lib/health.js';
 import { connectRedis } from '../../lib/redis.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
+import { injectTraceHeaders, operationSpanNames, traceRequests } from '../../lib/telemetry.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMetrics, metricsRouter, observedGauge, operationMetrics, subgraphFetchMetrics } from '../../lib/metrics.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
 import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
-import { playgroundRouter, preparePlayground } from './playground/index.js';
+import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playground/index.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
@@ -58,6 +59,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     request.http?.headers.set('authorization', `Bearer ${await this.credential(context.viewer ?? null)}`);
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    // The gateway's fetch span is the active one here: each subgraph's span becomes its child.
+    injectTraceHeaders((name, value) => request.http?.headers.set(name, value));
   }
 }
 
@@ -98,6 +101,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       costLimit<GatewayContext>(config.limits),
       requestLogging<GatewayContext>((name) => name === 'BakeryLive'),
       operationMetrics<GatewayContext>(metrics),
+      operationSpanNames<GatewayContext>(),
     ],
   });
   await apollo.start();
@@ -135,15 +139,17 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     ),
   );
   if (config.playground) {
-    await preparePlayground(); // once at start, so no request waits for it
+    if (playgroundIsBuilt()) await preparePlayground(); // read once at start, so no request waits
     app.use(playgroundRouter({ endpoint: '/graphql', defaultHeaders: await demoHeaders(config, log) }));
   }
   app.use(
     '/graphql',
     jsonBody(),
+    // After the body parser: its stream callbacks would lose the request's trace context.
+    traceRequests(requestIdFrom),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const requestId = requestIdFrom(req.header('x-request-id'));
+        const requestId = res.locals.requestId as string;
         res.setHeader('x-request-id', requestId);
         const authorization = req.header('authorization');
         const viewer = await verify(verifier, authorization);

@@ -1,7 +1,7 @@
 /**
  * Bundles the playground's browser code (client.tsx: GraphiQL, React and the graphql-ws client)
  * with esbuild. `npm run build` runs it once and writes the result beside the compiled gateway;
- * a gateway run from source (tsx) runs it once at start. Only this module loads esbuild, so a
+ * a gateway run from source (tsx) runs it on the first visit. Only this module loads esbuild, so a
  * built gateway never needs it.
  */
 import { existsSync } from 'node:fs';

@@ -3,7 +3,7 @@
  *
  * The browser bundle (GraphiQL 4 + React 19 + graphql-ws client, see `client.tsx`)
  * is made once: by `npm run build` for the compiled gateway (`./assets/`), or with
- * esbuild when the gateway starts from source (`./bundle.ts`). It is kept in memory,
+ * esbuild on the first visit when the gateway runs from source (`./bundle.ts`). It is kept in memory,
  * one per process, shared by every router. Nothing is fetched from
  * a CDN: the HTML, the JS and the CSS (which embeds its fonts as data: URLs) all
  * come from this router, and a Content-Security-Policy on the page makes the
@@ -88,9 +88,12 @@ async function loadBundle(): Promise<PlaygroundBundle> {
   };
 }
 
+/** Whether `npm run build` made the bundle (a compiled gateway) or it is to be made here (source). */
+export const playgroundIsBuilt = (): boolean => existsSync(BUILT_ASSETS.js);
+
 /**
- * Loads the browser bundle (once per process) and returns it. The gateway calls it at start, so
- * no request waits for a build; the router reuses the same promise.
+ * Loads the browser bundle (once per process) and returns it. A built gateway calls it at start;
+ * from source it runs on the first visit, so the many short-lived test gateways never bundle.
  */
 export function preparePlayground(): Promise<PlaygroundBundle> {
   if (!bundlePromise) {
