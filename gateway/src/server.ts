@@ -22,6 +22,7 @@ import type { GatewayConfig } from './config.js';
 import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playground/index.js';
+import { queueBoard } from './queue-board.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
@@ -138,6 +139,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       { details: () => ({ subscriptions: subscriptions.openSubscriptions }) },
     ),
   );
+  // Bull Board for staff, on its own Redis connection (the live feed's only subscribes).
+  const boardRedis = connectRedis(config.redisUrl, 'gateway-queue-board');
+  const board = queueBoard({ connection: boardRedis, prefix: config.redisPrefix, verifier });
+  app.use(board.router);
   if (config.playground) {
     if (playgroundIsBuilt()) await preparePlayground(); // read once at start, so no request waits
     app.use(playgroundRouter({ endpoint: '/graphql', defaultHeaders: await demoHeaders(config, log) }));
@@ -174,6 +179,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await feed.close();
       await apollo.stop();
       limiterRedis.disconnect();
+      await board.close();
+      await boardRedis.quit();
     },
   };
 }
