@@ -2,19 +2,31 @@ import { Router } from 'express';
 
 export type ReadinessCheck = () => Promise<void>;
 
+export interface HealthOptions {
+  /** @defaultValue 2000 */
+  timeoutMs?: number;
+  /** Added to the `/health/live` answer. */
+  details?: () => Record<string, unknown>;
+  /**
+   * Checked and reported by `/health/ready` under `dependencies`, without deciding readiness: what
+   * the process can serve partly without (the gateway's subgraphs).
+   */
+  reported?: Record<string, ReadinessCheck>;
+}
+
 /**
  * `/health/live` says the process runs; `/health/ready` says it can serve, by checking each
- * dependency (database, Redis) with a short timeout.
+ * dependency it cannot work without (database, Redis) with a short timeout.
  */
-export function healthRouter(checks: Record<string, ReadinessCheck>, options: { timeoutMs?: number; details?: () => Record<string, unknown> } = {}): Router {
+export function healthRouter(checks: Record<string, ReadinessCheck>, options: HealthOptions = {}): Router {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const router = Router();
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'ok', ...options.details?.() });
   });
-  router.get('/health/ready', async (_req, res) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
+  const run = (list: Record<string, ReadinessCheck>) =>
+    Promise.all(
+      Object.entries(list).map(async ([name, check]) => {
         try {
           await withTimeout(check(), timeoutMs);
           return [name, 'ok'] as const;
@@ -23,8 +35,14 @@ export function healthRouter(checks: Record<string, ReadinessCheck>, options: { 
         }
       }),
     );
+  router.get('/health/ready', async (_req, res) => {
+    const [results, reported] = await Promise.all([run(checks), run(options.reported ?? {})]);
     const ready = results.every(([, result]) => result === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ok' : 'unavailable',
+      checks: Object.fromEntries(results),
+      ...(options.reported ? { dependencies: Object.fromEntries(reported) } : {}),
+    });
   });
   return router;
 }

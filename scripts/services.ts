@@ -39,7 +39,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   gateway: { entry: 'gateway/src/main.ts', portVariable: 'GATEWAY_PORT' },
 };
 
-/** Subgraphs first, the gateway last: it checks the subgraphs are alive to be ready itself. */
+/** Subgraphs first, the gateway last: its first requests go to them. */
 export const START_ORDER: ServiceName[] = ['stock', 'order', 'payment', 'delivery', 'workers', 'gateway'];
 
 export interface ServiceOptions {

@@ -134,10 +134,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   // Before everything at /graphql (the playground too), so a preflight is answered by the policy.
   app.use('/graphql', corsPolicy(config.edge));
   app.use(
-    healthRouter(
-      { ...subgraphChecks(config), 'live feed': () => feed.check() },
-      { details: () => ({ subscriptions: subscriptions.openSubscriptions }) },
-    ),
+    // Ready on its own feed alone: a subgraph that is down makes partial answers, and must not take
+    // every gateway out of rotation at once. The subgraphs are reported beside it.
+    healthRouter({ 'live feed': () => feed.check() }, { details: () => ({ subscriptions: subscriptions.openSubscriptions }), reported: subgraphChecks(config) }),
   );
   // Bull Board for staff, on its own Redis connection (the live feed's only subscribes).
   const boardRedis = connectRedis(config.redisUrl, 'gateway-queue-board');
@@ -185,7 +184,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   };
 }
 
-/** The gateway is ready when every subgraph says it is alive. */
+/** Whether each subgraph says it is alive, for the gateway's readiness report. */
 function subgraphChecks(config: GatewayConfig) {
   return Object.fromEntries(
     SUBGRAPHS.map(({ name }) => [
