@@ -55,7 +55,20 @@ export interface ServiceOptions {
    * there, as the image runs it. Without it, processes run the TypeScript sources through tsx.
    */
   buildDir?: string;
+  /**
+   * Restart a process that exits on its own (a crash), after a pause that doubles with each crash
+   * in a row (1 s up to 30 s), and say so. `npm start` does; tests do not, they stop processes on
+   * purpose.
+   */
+  restartCrashed?: boolean;
+  /** Run each process under `node --watch`, which restarts it when a source file it loaded changes (`npm run dev`). */
+  watch?: boolean;
 }
+
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+/** A process that ran this long before it crashed starts its backoff afresh. */
+const RESTART_STABLE_MS = 60_000;
 
 interface Running {
   child: ChildProcess;
@@ -65,6 +78,11 @@ interface Running {
 
 export class Services {
   private readonly running = new Map<ServiceName, Running>();
+  /** Stopped on purpose: their exit is no crash. */
+  private readonly stopping = new Set<ServiceName>();
+  private readonly crashes = new Map<ServiceName, number>();
+  private readonly restartTimers = new Map<ServiceName, NodeJS.Timeout>();
+  private stoppedAll = false;
 
   constructor(private readonly options: ServiceOptions) {
     if (options.output.kind === 'files') mkdirSync(options.output.dir, { recursive: true });
@@ -109,11 +127,37 @@ export class Services {
     };
     this.pipeOutput(name, running);
     this.running.set(name, running);
-    running.exited.then(() => {
+    const startedAt = Date.now();
+    let signal: NodeJS.Signals | null = null;
+    child.once('exit', (_code, killedBy) => (signal = killedBy));
+    running.exited.then((code) => {
       if (this.running.get(name) === running) this.running.delete(name);
       running.log?.end();
+      if (!this.stopping.delete(name)) this.crashed(name, signal ? `was killed by ${signal}` : `exited with code ${code}`, Date.now() - startedAt, extraEnv);
     });
     await this.waitReady(name, running);
+  }
+
+  private crashed(name: ServiceName, how: string, ranMs: number, extraEnv: NodeJS.ProcessEnv): void {
+    if (!this.options.restartCrashed || this.stoppedAll) return;
+    const crashes = ranMs > RESTART_STABLE_MS ? 1 : (this.crashes.get(name) ?? 0) + 1;
+    this.crashes.set(name, crashes);
+    const delay = Math.min(RESTART_FIRST_MS * 2 ** (crashes - 1), RESTART_MAX_MS);
+    this.say(`${name} ${how}; restarting it in ${delay / 1_000} s (crash ${crashes} in a row)`);
+    this.restartTimers.set(
+      name,
+      setTimeout(() => {
+        this.restartTimers.delete(name);
+        this.startOne(name, extraEnv).then(
+          () => this.say(`${name} restarted`),
+          (error: unknown) => this.say(`${name} did not come back: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }, delay),
+    );
+  }
+
+  private say(line: string): void {
+    if (this.options.output.kind === 'console') console.log(`${'services'.padEnd(8)} | ${line}`);
   }
 
   /**
@@ -140,8 +184,11 @@ export class Services {
 
   /** SIGTERM, then SIGKILL if the process has not exited in time. */
   async stopOne(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    clearTimeout(this.restartTimers.get(name));
+    this.restartTimers.delete(name);
     const running = this.running.get(name);
     if (!running) return;
+    this.stopping.add(name);
     running.child.kill(signal);
     const timer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
     await running.exited;
@@ -150,6 +197,9 @@ export class Services {
 
   /** Gateway first, so no request reaches a subgraph that is already gone. */
   async stopAll(): Promise<void> {
+    this.stoppedAll = true;
+    for (const timer of this.restartTimers.values()) clearTimeout(timer);
+    this.restartTimers.clear();
     await this.stopOne('gateway');
     await Promise.all([...this.running.keys()].map((name) => this.stopOne(name)));
   }
@@ -161,13 +211,19 @@ export class Services {
     running.child.kill(signal);
   }
 
+  /** The process id of a running service. */
+  pid(name: ServiceName): number | undefined {
+    return this.running.get(name)?.child.pid;
+  }
+
   isRunning(name: ServiceName): boolean {
     return this.running.has(name);
   }
 
   private entryArgs(spec: ServiceSpec): string[] {
     const { buildDir } = this.options;
-    return buildDir ? [path.join(buildDir, spec.entry.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', spec.entry];
+    if (buildDir) return [path.join(buildDir, spec.entry.replace(/\.ts$/, '.js'))];
+    return [...(this.options.watch ? ['--watch'] : []), '--import', 'tsx', spec.entry];
   }
 
   private pipeOutput(name: ServiceName, running: Running, file: string = name): void {

@@ -1,13 +1,20 @@
 /**
  * `npm start`: the whole system on this machine. Uses MONGODB_URL and REDIS_URL when they answer;
  * otherwise starts the project's guarded FerretDB (on POSTGRES_URL, or on a PostgreSQL of its
- * own with its data in .data/postgres) and a Redis. Seeds demo data on
- * the first run, starts every service as its own process, prints the URLs, and stops everything
- * on Ctrl-C.
+ * own with its data in .data/postgres) and a Redis. Seeds demo data on the first run, starts every
+ * service as its own process, prints the URLs, restarts a service that crashes (with backoff, and
+ * says so), and stops everything on Ctrl-C.
+ *
+ * `npm run dev` (--watch): the same, and each service restarts when a source file it uses changes.
+ * Settings come from the environment, and from `.env` when there is one (the environment wins).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { startInfrastructure } from './infra/index.js';
 import { ROOT, Services, START_ORDER, type ServiceName } from './services.js';
+
+const ENV_FILE = `${ROOT}.env`;
+if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
+const watch = process.argv.includes('--watch');
 
 const DATA_DIR = `${ROOT}.data`;
 const PORTS: Record<ServiceName, number> = {
@@ -20,16 +27,25 @@ const PORTS: Record<ServiceName, number> = {
 };
 
 mkdirSync(DATA_DIR, { recursive: true });
-console.log('starting the bakery supergraph...');
+console.log(`starting the bakery supergraph on Node ${process.version}${watch ? ', restarting each service when its sources change' : ''}...`);
 const infra = await startInfrastructure({
   dataDir: DATA_DIR,
   ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
 });
 const services = new Services({
-  env: { ...process.env, MONGODB_URL: infra.mongoUrl, REDIS_URL: infra.redisUrl, SEED_DEMO_DATA: process.env.SEED_DEMO_DATA ?? 'true' },
+  env: {
+    ...process.env,
+    MONGODB_URL: infra.mongoUrl,
+    REDIS_URL: infra.redisUrl,
+    SEED_DEMO_DATA: process.env.SEED_DEMO_DATA ?? 'true',
+    // The processes write to a pipe (this launcher prefixes their lines); a person reads the result.
+    ...(process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: 'pretty' } : {}),
+  },
   ports: PORTS,
   output: { kind: 'console' },
+  restartCrashed: true,
+  watch,
 });
 
 let stopping = false;
