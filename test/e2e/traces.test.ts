@@ -19,6 +19,7 @@ interface ReceivedSpan {
   spanId: string;
   parentSpanId: string | undefined;
   name: string;
+  start: bigint;
   attributes: Record<string, unknown>;
 }
 
@@ -34,11 +35,14 @@ interface OtlpAttribute {
 interface OtlpExport {
   resourceSpans?: Array<{
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[] }> }>;
+    scopeSpans?: Array<{
+      spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; startTimeUnixNano: string; attributes?: OtlpAttribute[] }>;
+    }>;
   }>;
 }
 
-const attributes = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.boolValue]));
+const attributes = (list: OtlpAttribute[] = []) =>
+  Object.fromEntries(list.map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.boolValue]));
 
 /** Accepts OTLP/HTTP JSON exports at /v1/traces and keeps every span. */
 async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; contentTypes: Set<string>; close: () => Promise<void> }> {
@@ -59,7 +63,15 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; co
         const service = String(attributes(resourceSpans.resource?.attributes)['service.name']);
         for (const scope of resourceSpans.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) {
-            spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined, name: span.name, attributes: attributes(span.attributes) });
+            spans.push({
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId || undefined,
+              name: span.name,
+              start: BigInt(span.startTimeUnixNano),
+              attributes: attributes(span.attributes),
+            });
           }
         }
       }
@@ -74,23 +86,26 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; co
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let stack: Stack;
 
-before(async () => {
-  receiver = await startReceiver();
-  stack = await startStack({
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      // Export each batch soon after its spans end, so the test waits on spans, not on a 5 s timer.
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    },
-  });
-}, { timeout: 180_000 });
+before(
+  async () => {
+    receiver = await startReceiver();
+    stack = await startStack({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        // Export each batch soon after its spans end, so the test waits on spans, not on a 5 s timer.
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+  },
+  { timeout: 180_000 },
+);
 after(async () => {
   await stack?.stop();
   await receiver?.close();
 });
 
-test('one placed order is one trace from the gateway through order, stock and payment into the workers', async () => {
+test('one placed order is one trace from the gateway through order, stock and payment into the workers', async (t) => {
   const orders = new OrderDriver(stack);
   const product = await orders.product(5);
   const customer = await stack.customerToken('traced-customer');
@@ -101,7 +116,15 @@ test('one placed order is one trace from the gateway through order, stock and pa
     headers: { 'content-type': 'application/json', authorization: `Bearer ${customer}`, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     body: JSON.stringify({
       query: 'mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }',
-      variables: { input: { lines: [{ productId: product, quantity: 1 }], fulfilment: 'PICKUP', paymentMethod: 'CARD', paymentToken: 'tok_visa', idempotencyKey: randomUUID() } },
+      variables: {
+        input: {
+          lines: [{ productId: product, quantity: 1 }],
+          fulfilment: 'PICKUP',
+          paymentMethod: 'CARD',
+          paymentToken: 'tok_visa',
+          idempotencyKey: randomUUID(),
+        },
+      },
     }),
   });
   const requestId = response.headers.get('x-request-id');
@@ -120,18 +143,33 @@ test('one placed order is one trace from the gateway through order, stock and pa
       has('payment', 'mutation authorizePayment') &&
       has('workers', 'delivery-events OrderStatusChanged') &&
       has('workers', 'order-events BakerAssigned'),
-    { what: `spans of trace ${traceId} from gateway, order, stock, payment and workers; have ${JSON.stringify(inTrace().map((span) => `${span.service}: ${span.name}`))}` },
+    {
+      what: `spans of trace ${traceId} from gateway, order, stock, payment and workers; have ${JSON.stringify(inTrace().map((span) => `${span.service}: ${span.name}`))}`,
+    },
   );
 
   const spans = inTrace();
+  // The trace as a tree, children in the order they started, in the test's output for a person.
+  const tree = (parentSpanId: string | undefined, indent: string): string[] =>
+    spans
+      .filter((span) => (parentSpanId ? span.parentSpanId === parentSpanId : !span.parentSpanId || !spans.some((other) => other.spanId === span.parentSpanId)))
+      .sort((a, b) => (a.start < b.start ? -1 : 1))
+      .flatMap((span) => [`${indent}${span.service}: ${span.name}`, ...tree(span.spanId, `${indent}  `)]);
+  t.diagnostic(`trace ${traceId}, request id ${requestId}:\n${tree(undefined, '').join('\n')}`);
   assert.deepEqual(new Set(spans.map((span) => span.service)), new Set(['gateway', 'order', 'stock', 'payment', 'workers']));
   // One tree: every span's parent is in the trace, except the root, whose parent is the client's.
   const ids = new Set(spans.map((span) => span.spanId));
   const roots = spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
-  assert.deepEqual(roots.map((span) => `${span.service}: ${span.name}`), ['gateway: mutation PlaceOrder']);
+  assert.deepEqual(
+    roots.map((span) => `${span.service}: ${span.name}`),
+    ['gateway: mutation PlaceOrder'],
+  );
   // The gateway's request id is on the spans of every process the order reached.
   for (const service of ['gateway', 'order', 'stock', 'payment', 'workers']) {
-    assert.ok(spans.some((span) => span.service === service && span.attributes['request.id'] === requestId), `${service} spans carry request id ${requestId}`);
+    assert.ok(
+      spans.some((span) => span.service === service && span.attributes['request.id'] === requestId),
+      `${service} spans carry request id ${requestId}`,
+    );
   }
   assert.deepEqual([...receiver.contentTypes], ['application/json']);
 });
