@@ -129,7 +129,7 @@ export class DeliveryStore {
         .findOneAndUpdate(
           { ...byOrder(orderId), status: step.from },
           { $set: { status: step.to, open: isOpen(step.to), outboxPending: true }, $push: { outbox: { $each: [event] } } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<DeliveryDocument>()
         .exec(),
@@ -152,7 +152,7 @@ export class DeliveryStore {
         .findOneAndUpdate(
           { ...byOrder(orderId), status: 'ASSIGNED' },
           { $set: { status: 'CANCELLED', open: false, outboxPending: true }, $push: { outbox: { $each: [event] } } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<DeliveryDocument>()
         .exec(),

@@ -186,7 +186,7 @@ export class OrderStore {
     if (history.length > 0) push.history = { $each: history };
     if (Object.keys(push).length > 0) update.$push = push;
     return toRecordOrNull(
-      await this.model.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { new: true }).lean<OrderDocument>().exec(),
+      await this.model.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { returnDocument: 'after' }).lean<OrderDocument>().exec(),
     );
   }
 

@@ -54,7 +54,7 @@ export class WalletStore {
   async deposit(customerId: string, amount: number, maxBalance: number): Promise<{ balance: number } | { full: number }> {
     for (;;) {
       const wallet = await this.model
-        .findOneAndUpdate({ _id: customerId, balance: { $lte: maxBalance - amount } }, { $inc: { balance: amount } }, { new: true })
+        .findOneAndUpdate({ _id: customerId, balance: { $lte: maxBalance - amount } }, { $inc: { balance: amount } }, { returnDocument: 'after' })
         .lean<WalletRecord>()
         .exec();
       if (wallet) return { balance: Number(wallet.balance) };

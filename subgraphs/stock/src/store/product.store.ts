@@ -98,11 +98,11 @@ export class ProductStore {
   }
 
   async change(id: string, changes: ProductChanges): Promise<ProductRecord | null> {
-    return toRecordOrNull(await this.model.findOneAndUpdate({ _id: id }, { $set: changes }, { new: true }).lean<ProductDocument>().exec());
+    return toRecordOrNull(await this.model.findOneAndUpdate({ _id: id }, { $set: changes }, { returnDocument: 'after' }).lean<ProductDocument>().exec());
   }
 
   async archive(id: string): Promise<ProductRecord | null> {
-    return toRecordOrNull(await this.model.findOneAndUpdate({ _id: id }, { $set: { active: false } }, { new: true }).lean<ProductDocument>().exec());
+    return toRecordOrNull(await this.model.findOneAndUpdate({ _id: id }, { $set: { active: false } }, { returnDocument: 'after' }).lean<ProductDocument>().exec());
   }
 
   /** Adds stock to an active product; null when it is missing or archived. */
@@ -113,7 +113,7 @@ export class ProductStore {
   async restock(id: string, quantity: number, maxStock: number): Promise<ProductRecord | null> {
     return toRecordOrNull(
       await this.model
-        .findOneAndUpdate({ _id: id, active: true, available: { $lte: maxStock - quantity } }, { $inc: { available: quantity, stocked: quantity } }, { new: true })
+        .findOneAndUpdate({ _id: id, active: true, available: { $lte: maxStock - quantity } }, { $inc: { available: quantity, stocked: quantity } }, { returnDocument: 'after' })
         .lean<ProductDocument>()
         .exec(),
     );
