@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { ROOT } from '../../scripts/services.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -24,12 +24,12 @@ async function build(outDir: string): Promise<void> {
   assert.equal(code, 0, `npm run build failed:\n${output}`);
 }
 
-before(async () => {
+beforeAll(async () => {
   await build(buildDir);
   stack = await startStack({ buildDir });
-}, { timeout: 300_000 });
+});
 
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
   rmSync(buildDir, { recursive: true, force: true });
 });

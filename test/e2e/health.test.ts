@@ -4,15 +4,15 @@
  * which subgraph is missing; a subgraph's readiness is its own store and Redis.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
-}, { timeout: 180_000 });
-after(() => stack?.stop());
+});
+afterAll(() => stack?.stop());
 
 interface Readiness {
   status: string;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import type { ServiceName } from '../../scripts/services.js';
 import { OrderDriver } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -15,11 +15,11 @@ import { eventually } from '../support/wait.js';
 let stack: Stack;
 let orders: OrderDriver;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
   orders = new OrderDriver(stack);
-}, { timeout: 180_000 });
-after(() => stack?.stop());
+});
+afterAll(() => stack?.stop());
 
 async function scrape(service: ServiceName): Promise<string> {
   const response = await fetch(stack.services.url(service, '/metrics'));

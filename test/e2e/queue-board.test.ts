@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Queues, type EventJob } from '../../lib/events.js';
@@ -16,12 +16,12 @@ let stack: Stack;
 let redis: Redis;
 const board = (path = '') => new URL(`/admin/queues${path}`, stack.gatewayUrl);
 
-before(async () => {
+beforeAll(async () => {
   // No workers: a failed job stays failed, and a retried one waits, until the test looks.
   stack = await startStack({ services: ['stock', 'order', 'payment', 'delivery', 'gateway'] });
   redis = new Redis(process.env.REDIS_URL ?? '', { maxRetriesPerRequest: null });
-}, { timeout: 180_000 });
-after(async () => {
+});
+afterAll(async () => {
   redis?.disconnect();
   await stack?.stop();
 });

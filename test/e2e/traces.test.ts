@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { OrderDriver } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
@@ -86,26 +86,23 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; co
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let stack: Stack;
 
-before(
-  async () => {
-    receiver = await startReceiver();
-    stack = await startStack({
-      env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        // Export each batch soon after its spans end, so the test waits on spans, not on a 5 s timer.
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-    });
-  },
-  { timeout: 180_000 },
-);
-after(async () => {
+beforeAll(async () => {
+  receiver = await startReceiver();
+  stack = await startStack({
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // Export each batch soon after its spans end, so the test waits on spans, not on a 5 s timer.
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    },
+  });
+});
+afterAll(async () => {
   await stack?.stop();
   await receiver?.close();
 });
 
-test('one placed order is one trace from the gateway through order, stock and payment into the workers', async (t) => {
+test('one placed order is one trace from the gateway through order, stock and payment into the workers', async () => {
   const orders = new OrderDriver(stack);
   const product = await orders.product(5);
   const customer = await stack.customerToken('traced-customer');
@@ -155,7 +152,7 @@ test('one placed order is one trace from the gateway through order, stock and pa
       .filter((span) => (parentSpanId ? span.parentSpanId === parentSpanId : !span.parentSpanId || !spans.some((other) => other.spanId === span.parentSpanId)))
       .sort((a, b) => (a.start < b.start ? -1 : 1))
       .flatMap((span) => [`${indent}${span.service}: ${span.name}`, ...tree(span.spanId, `${indent}  `)]);
-  t.diagnostic(`trace ${traceId}, request id ${requestId}:\n${tree(undefined, '').join('\n')}`);
+  console.log(`trace ${traceId}, request id ${requestId}:\n${tree(undefined, '').join('\n')}`);
   assert.deepEqual(new Set(spans.map((span) => span.service)), new Set(['gateway', 'order', 'stock', 'payment', 'workers']));
   // One tree: every span's parent is in the trace, except the root, whose parent is the client's.
   const ids = new Set(spans.map((span) => span.spanId));
