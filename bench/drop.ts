@@ -39,7 +39,10 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
   const productId = await orders.product(UNITS, 30_000);
   const tokens = await Promise.all(Array.from({ length: customers }, (_, i) => stack.customerToken(`drop-${customers}-${i}-${randomUUID().slice(0, 4)}`)));
   const watchers = Array.from({ length: WATCHERS }, () =>
-    new Subscriber<{ stockChanged: { available: number } }>(stack.gatewayUrl).subscribe('subscription($id: ID!) { stockChanged(productId: $id) { available } }', { id: productId }),
+    new Subscriber<{ stockChanged: { available: number } }>(stack.gatewayUrl).subscribe(
+      'subscription($id: ID!) { stockChanged(productId: $id) { available } }',
+      { id: productId },
+    ),
   );
   await Promise.all(watchers.map((watcher) => watcher.received(1, 'the first stock message')));
 
@@ -50,7 +53,9 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
       let key: string;
       try {
         const result = await orders.place(token, { lines: [{ productId, quantity: 1 }] }, 'status rejectionReason');
-        key = result.errors ? `error ${String(result.errors[0]?.extensions?.code)}` : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
+        key = result.errors
+          ? `error ${String(result.errors[0]?.extensions?.code)}`
+          : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
       } catch (error) {
         key = `no answer (${error instanceof Error ? error.message : String(error)})`;
       }
@@ -61,11 +66,18 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
 
   // Back to normal: lone orders until one is within twice the usual latency.
   const recoveryStarted = performance.now();
-  await eventually(async () => (await loneOrders(orders, probeToken, everyday, 1))[0]! <= Math.max(2 * normalMs, normalMs + 50), { intervalMs: 50, timeoutMs: 120_000, what: 'a lone order at its usual pace' });
+  await eventually(async () => (await loneOrders(orders, probeToken, everyday, 1))[0]! <= Math.max(2 * normalMs, normalMs + 50), {
+    intervalMs: 50,
+    timeoutMs: 120_000,
+    what: 'a lone order at its usual pace',
+  });
   const recoveryMs = performance.now() - recoveryStarted;
 
   const available = await orders.available(productId);
-  const lastSeen = await eventually(async () => watchers.every((watcher) => watcher.messages.at(-1)?.data?.stockChanged.available === 0) && watchers, { timeoutMs: 30_000, what: 'every watcher to see 0' }).then(
+  const lastSeen = await eventually(async () => watchers.every((watcher) => watcher.messages.at(-1)?.data?.stockChanged.available === 0) && watchers, {
+    timeoutMs: 30_000,
+    what: 'every watcher to see 0',
+  }).then(
     () => 0,
     () => Math.max(...watchers.map((watcher) => watcher.messages.at(-1)?.data?.stockChanged.available ?? -1)),
   );
@@ -104,11 +116,39 @@ try {
   const normalMs = quantile(normal, 0.5);
 
   const rows: Array<Array<string | number>> = [
-    ['customers', 'orders/s', 'wall', 'p50', 'p99', 'max', 'confirmed', 'rejected OUT_OF_STOCK', 'errors by code', 'stock at end', 'watchers saw', 'messages/watcher', 'back to normal'],
+    [
+      'customers',
+      'orders/s',
+      'wall',
+      'p50',
+      'p99',
+      'max',
+      'confirmed',
+      'rejected OUT_OF_STOCK',
+      'errors by code',
+      'stock at end',
+      'watchers saw',
+      'messages/watcher',
+      'back to normal',
+    ],
   ];
   for (const size of SIZES) {
     const r = await drop(stack, orders, size, everyday, probeToken, normalMs);
-    rows.push([r.customers, r.ordersPerSecond, `${(r.wallMs / 1000).toFixed(2)} s`, `${r.p50.toFixed(0)} ms`, `${r.p99.toFixed(0)} ms`, `${r.max.toFixed(0)} ms`, r.confirmed, r.rejected, r.errors, r.available, r.lastSeen, r.messagesPerWatcher, `${(r.recoveryMs / 1000).toFixed(2)} s`]);
+    rows.push([
+      r.customers,
+      r.ordersPerSecond,
+      `${(r.wallMs / 1000).toFixed(2)} s`,
+      `${r.p50.toFixed(0)} ms`,
+      `${r.p99.toFixed(0)} ms`,
+      `${r.max.toFixed(0)} ms`,
+      r.confirmed,
+      r.rejected,
+      r.errors,
+      r.available,
+      r.lastSeen,
+      r.messagesPerWatcher,
+      `${(r.recoveryMs / 1000).toFixed(2)} s`,
+    ]);
   }
   report('drop', `The drop: N customers at once for ${UNITS} units (default configuration)`, rows, [
     `a lone placeOrder before the drops: median ${ms(normal)}, p99 ${ms(normal, 0.99)} (n=${normal.length})`,

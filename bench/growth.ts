@@ -35,27 +35,79 @@ async function seedHistory(stack: Stack, mongoUrl: string, from: number, count: 
         const status = n % 20 === 0 ? 'CANCELLED' : n % 20 === 1 ? 'REJECTED' : 'COMPLETED';
         const customerId = `history-${n % HISTORY_CUSTOMERS}`;
         const order = {
-          _id, customerId, idempotencyKey: `h-${n}`, lines: [{ productId, name: 'Salt bread', quantity: 2, unitPrice: 3_500 }], total: 7_000,
-          fulfilment: 'PICKUP', deliveryAddress: null, paymentMethod: 'CARD', paymentToken: null, status,
+          _id,
+          customerId,
+          idempotencyKey: `h-${n}`,
+          lines: [{ productId, name: 'Salt bread', quantity: 2, unitPrice: 3_500 }],
+          total: 7_000,
+          fulfilment: 'PICKUP',
+          deliveryAddress: null,
+          paymentMethod: 'CARD',
+          paymentToken: null,
+          status,
           rejectionReason: status === 'REJECTED' ? 'OUT_OF_STOCK' : null,
-          history: [{ status: status === 'REJECTED' ? 'REJECTED' : 'CONFIRMED', at, reason: null }, ...(status === 'COMPLETED' ? [{ status: 'COMPLETED', at, reason: null }] : [])],
-          promisedBy: at, holdDeadline: null, paymentStatus: status === 'REJECTED' ? null : status === 'CANCELLED' ? 'REFUNDED' : 'AUTHORIZED',
-          deliveryStatus: status === 'COMPLETED' ? 'COMPLETED' : null, bakerName: 'Seeded baker', delayed: false,
-          sagaSteps: [], outbox: [], outboxPending: false, createdAt: at, updatedAt: at,
+          history: [
+            { status: status === 'REJECTED' ? 'REJECTED' : 'CONFIRMED', at, reason: null },
+            ...(status === 'COMPLETED' ? [{ status: 'COMPLETED', at, reason: null }] : []),
+          ],
+          promisedBy: at,
+          holdDeadline: null,
+          paymentStatus: status === 'REJECTED' ? null : status === 'CANCELLED' ? 'REFUNDED' : 'AUTHORIZED',
+          deliveryStatus: status === 'COMPLETED' ? 'COMPLETED' : null,
+          bakerName: 'Seeded baker',
+          delayed: false,
+          sagaSteps: [],
+          outbox: [],
+          outboxPending: false,
+          createdAt: at,
+          updatedAt: at,
         };
-        const payment = status === 'REJECTED' ? null : {
-          _id, orderId: _id.toHexString(), customerId, amount: 7_000, method: 'CARD', status: order.paymentStatus, declineReason: null, createdAt: at, updatedAt: at,
-        };
-        const delivery = status !== 'COMPLETED' ? null : {
-          _id, orderId: _id.toHexString(), bakerId: bakerIds[n % bakerIds.length], status: 'COMPLETED', open: false, fulfilment: 'PICKUP',
-          promisedBy: at, delayed: false, outbox: [], outboxPending: false, createdAt: at, updatedAt: at,
-        };
+        const payment =
+          status === 'REJECTED'
+            ? null
+            : {
+                _id,
+                orderId: _id.toHexString(),
+                customerId,
+                amount: 7_000,
+                method: 'CARD',
+                status: order.paymentStatus,
+                declineReason: null,
+                createdAt: at,
+                updatedAt: at,
+              };
+        const delivery =
+          status !== 'COMPLETED'
+            ? null
+            : {
+                _id,
+                orderId: _id.toHexString(),
+                bakerId: bakerIds[n % bakerIds.length],
+                status: 'COMPLETED',
+                open: false,
+                fulfilment: 'PICKUP',
+                promisedBy: at,
+                delayed: false,
+                outbox: [],
+                outboxPending: false,
+                createdAt: at,
+                updatedAt: at,
+              };
         return { order, payment, delivery };
       });
       await Promise.all([
-        orders.insertMany(batch.map((entry) => entry.order), { ordered: false }),
-        payments.insertMany(batch.flatMap((entry) => (entry.payment ? [entry.payment] : [])), { ordered: false }),
-        deliveries.insertMany(batch.flatMap((entry) => (entry.delivery ? [entry.delivery] : [])), { ordered: false }),
+        orders.insertMany(
+          batch.map((entry) => entry.order),
+          { ordered: false },
+        ),
+        payments.insertMany(
+          batch.flatMap((entry) => (entry.payment ? [entry.payment] : [])),
+          { ordered: false },
+        ),
+        deliveries.insertMany(
+          batch.flatMap((entry) => (entry.delivery ? [entry.delivery] : [])),
+          { ordered: false },
+        ),
       ]);
     }
   } finally {
@@ -130,19 +182,28 @@ try {
     ...results.map((r) => `${ms(pick(r))} (p99 ${ms(pick(r), 0.99)})`),
     `${(quantile(pick(last), 0.5) / quantile(pick(first), 0.5)).toFixed(2)}x`,
   ];
-  report('growth', `Cost per operation against the history (medians, n=${SAMPLES} each)`, [
-    ['operation', ...results.map((r) => `${r.level.toLocaleString('en')} orders`), `${last.level.toLocaleString('en')} / ${first.level.toLocaleString('en')}`],
-    row('placeOrder', (r) => r.place),
-    row('order(id)', (r) => r.read),
-    row('myOrders(first: 20)', (r) => r.mine),
-    row('staff orders(status: BAKING)', (r) => r.staff),
-    row('placeOrder to ASSIGNED', (r) => r.assign),
-    row('store baseline: point update by _id', (r) => r.baseline),
-  ], [
-    'history: finished orders (90% completed, 5% cancelled, 5% rejected) of 1,000 customers, with their payments and deliveries, seeded in bulk',
-    `seeding took ${results.map((r) => `${(r.seedMs / 1000).toFixed(1)} s`).join(', ')}`,
-    'each level times a new customer, so myOrders reads the same number of orders at every level; 20 orders are BAKING at every level',
-  ]);
+  report(
+    'growth',
+    `Cost per operation against the history (medians, n=${SAMPLES} each)`,
+    [
+      [
+        'operation',
+        ...results.map((r) => `${r.level.toLocaleString('en')} orders`),
+        `${last.level.toLocaleString('en')} / ${first.level.toLocaleString('en')}`,
+      ],
+      row('placeOrder', (r) => r.place),
+      row('order(id)', (r) => r.read),
+      row('myOrders(first: 20)', (r) => r.mine),
+      row('staff orders(status: BAKING)', (r) => r.staff),
+      row('placeOrder to ASSIGNED', (r) => r.assign),
+      row('store baseline: point update by _id', (r) => r.baseline),
+    ],
+    [
+      'history: finished orders (90% completed, 5% cancelled, 5% rejected) of 1,000 customers, with their payments and deliveries, seeded in bulk',
+      `seeding took ${results.map((r) => `${(r.seedMs / 1000).toFixed(1)} s`).join(', ')}`,
+      'each level times a new customer, so myOrders reads the same number of orders at every level; 20 orders are BAKING at every level',
+    ],
+  );
 } finally {
   await stop();
 }

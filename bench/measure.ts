@@ -48,7 +48,16 @@ export function report(name: string, title: string, rows: ReadonlyArray<Readonly
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
   const line = (row: ReadonlyArray<string | number>) => `| ${row.map((cell, column) => String(cell).padEnd(widths[column] ?? 0)).join(' | ')} |`;
   const [header, ...body] = rows;
-  const text = [`## ${title}`, '', line(header ?? []), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...body.map(line), '', ...notes.map((note) => `- ${note}`), ''].join('\n');
+  const text = [
+    `## ${title}`,
+    '',
+    line(header ?? []),
+    `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`,
+    ...body.map(line),
+    '',
+    ...notes.map((note) => `- ${note}`),
+    '',
+  ].join('\n');
   console.log(`\n${text}`);
   const file = path.join(RESULTS_DIR, `${name}.md`);
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -19,7 +19,6 @@ import { eventually } from '../test/support/wait.js';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 
-
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bakery-bench-'));
 const infra = await startInfrastructure({ dataDir, ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}) });
 process.env.MONGODB_URL = infra.mongoUrl;
@@ -47,14 +46,20 @@ try {
 
   const scarce = await orders.product(20, 1_000);
   const started = performance.now();
-  const results = await Promise.all(Array.from({ length: BURST }, () => orders.place(customer, { lines: [{ productId: scarce, quantity: 1 }] }, 'status rejectionReason')));
+  const results = await Promise.all(
+    Array.from({ length: BURST }, () => orders.place(customer, { lines: [{ productId: scarce, quantity: 1 }] }, 'status rejectionReason')),
+  );
   const wall = Math.round(performance.now() - started);
   const outcomes = new Map<string, number>();
   for (const result of results) {
-    const key = result.errors ? `error ${String(result.errors[0]?.extensions?.code)}` : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
+    const key = result.errors
+      ? `error ${String(result.errors[0]?.extensions?.code)}`
+      : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
   }
-  console.log(`burst of ${BURST} concurrent orders for 20 units: ${wall} ms wall, ${Math.round((BURST * 1000) / wall)} orders/s; ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  console.log(
+    `burst of ${BURST} concurrent orders for 20 units: ${wall} ms wall, ${Math.round((BURST * 1000) / wall)} orders/s; ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')}`,
+  );
 } finally {
   await stack.stop();
   await infra.stop();

@@ -76,7 +76,14 @@ try {
     ['find by a missing (customerId, key)', (i) => orders.findOne({ customerId: `customer-${i % 3_000}`, idempotencyKey: `missing-${i}` })],
     [
       'insert',
-      () => orders.insertOne({ _id: `new-${randomUUID()}`, customerId: `customer-${inserted}`, idempotencyKey: `new-${inserted++}`, status: 'CONFIRMED', total: 1 }),
+      () =>
+        orders.insertOne({
+          _id: `new-${randomUUID()}`,
+          customerId: `customer-${inserted}`,
+          idempotencyKey: `new-${inserted++}`,
+          status: 'CONFIRMED',
+          total: 1,
+        }),
     ],
   ];
 

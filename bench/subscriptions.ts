@@ -38,7 +38,12 @@ const WAVE = 100;
 const TOTAL_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 20 * 60_000);
 const CHANGE_TIMEOUT_MS = 120_000;
 /** Which scenarios to run, e.g. `A,C`. */
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'A,B,C').toUpperCase().split(',').map((name) => name.trim()));
+const SCENARIOS = new Set(
+  (process.env.BENCH_SCENARIOS ?? 'A,B,C')
+    .toUpperCase()
+    .split(',')
+    .map((name) => name.trim()),
+);
 
 // ------------------------------------------------------------------ figures
 
@@ -128,7 +133,8 @@ function graphqlWsClient(url: string, token: string | undefined, query: string, 
   ws.subscribe(
     { query, variables },
     {
-      next: (message) => client.arrivals.push({ at: performance.now(), data: (message.data ?? null) as Arrival['data'], ...(message.errors ? { errors: message.errors } : {}) }),
+      next: (message) =>
+        client.arrivals.push({ at: performance.now(), data: (message.data ?? null) as Arrival['data'], ...(message.errors ? { errors: message.errors } : {}) }),
       error: (error) => (client.failure ??= `subscription refused: ${JSON.stringify(error)}`),
       complete: () => {
         if (!closing) client.failure ??= 'subscription completed by the server';
@@ -326,7 +332,7 @@ try {
   console.log(`database baseline, point update by _id: ${summary(updates)} (FerretDB here says nothing about MongoDB)`);
   console.log('latency: from t0 until this process read the message off its socket, for three t0s:');
   console.log("  notice   = the change's live notice reached this process on Redis (committed and published: what follows is the gateway's work)");
-  console.log('  response = the mutation\'s HTTP response arrived (the notice goes out before the response, so this can be negative)');
+  console.log("  response = the mutation's HTTP response arrived (the notice goes out before the response, so this can be negative)");
   console.log("  sent     = the mutation's request was sent");
 
   // Every live notice, as the gateway gets it: the honest "the change is committed" instant.
@@ -334,9 +340,12 @@ try {
   const stockChannel = liveChannelKey(live.redisPrefix, LiveChannels.stock);
   const orderChannel = liveChannelKey(live.redisPrefix, LiveChannels.orderStatus);
   notices = new Redis(infra.redisUrl, { connectionName: 'bench-live' });
-  notices.on('message', (channel: string, message: string) => seen.push({ at: performance.now(), channel, notice: JSON.parse(message) as Record<string, unknown> }));
+  notices.on('message', (channel: string, message: string) =>
+    seen.push({ at: performance.now(), channel, notice: JSON.parse(message) as Record<string, unknown> }),
+  );
   await notices.subscribe(stockChannel, orderChannel);
-  const noticeAt = (channel: string, match: (notice: Record<string, unknown>) => boolean) => seen.find((entry) => entry.channel === channel && match(entry.notice))?.at;
+  const noticeAt = (channel: string, match: (notice: Record<string, unknown>) => boolean) =>
+    seen.find((entry) => entry.channel === channel && match(entry.notice))?.at;
 
   const port = (url: string) => Number(new URL(url).port);
   const meter = new CpuMeter(
@@ -365,7 +374,8 @@ try {
       const wave = Array.from({ length: Math.min(WAVE, count - from) }, (_, offset) => make(from + offset));
       clients.push(...wave);
       open.push(...wave);
-      if (firstMessage) await until(`first messages of subscribers ${from + 1}-${clients.length}`, 60_000, () => wave.every((client) => client.arrivals.length >= 1), wave);
+      if (firstMessage)
+        await until(`first messages of subscribers ${from + 1}-${clients.length}`, 60_000, () => wave.every((client) => client.arrivals.length >= 1), wave);
       else await until(`${clients.length} open subscriptions`, 60_000, async () => (await openSubscriptions()) >= clients.length, wave);
     }
     await until(`${count} open subscriptions`, 60_000, async () => (await openSubscriptions()) >= count, clients);
@@ -397,31 +407,39 @@ try {
     const cpu = meter.start();
     for (let change = 0; change < changes; change++) {
       const sent = performance.now();
-      const response = await live.graphql<{ restockProduct: { available: number } }>('mutation($id: ID!) { restockProduct(id: $id, quantity: 1) { available } }', {
-        token: live.staffToken,
-        variables: { id: productId },
-      });
+      const response = await live.graphql<{ restockProduct: { available: number } }>(
+        'mutation($id: ID!) { restockProduct(id: $id, quantity: 1) { available } }',
+        {
+          token: live.staffToken,
+          variables: { id: productId },
+        },
+      );
       const answered = performance.now();
       const level = response.data?.restockProduct.available;
       if (level === undefined) throw new Error(`restockProduct failed: ${JSON.stringify(response.errors)}`);
       const arrivals: Arrival[] = new Array(clients.length);
-      await until(`${clients.length} messages with available ${level}`, CHANGE_TIMEOUT_MS, () => {
-        let all = true;
-        clients.forEach((client, index) => {
-          if (arrivals[index]) return;
-          for (let at = consumed[index]!; at < client.arrivals.length; at++) {
-            const arrival = client.arrivals[at]!;
-            consumed[index] = at + 1;
-            if (available(arrival) === level && !arrival.errors) {
-              arrivals[index] = arrival;
-              return;
+      await until(
+        `${clients.length} messages with available ${level}`,
+        CHANGE_TIMEOUT_MS,
+        () => {
+          let all = true;
+          clients.forEach((client, index) => {
+            if (arrivals[index]) return;
+            for (let at = consumed[index]!; at < client.arrivals.length; at++) {
+              const arrival = client.arrivals[at]!;
+              consumed[index] = at + 1;
+              if (available(arrival) === level && !arrival.errors) {
+                arrivals[index] = arrival;
+                return;
+              }
+              unexpected++;
             }
-            unexpected++;
-          }
-          all = false;
-        });
-        return all;
-      }, clients);
+            all = false;
+          });
+          return all;
+        },
+        clients,
+      );
       const published = noticeAt(stockChannel, (notice) => notice.productId === productId && notice.available === level);
       if (published === undefined) throw new Error(`no stock notice seen for level ${level}`);
       for (const arrival of arrivals) {
@@ -457,7 +475,9 @@ try {
     const { clients, seconds } = await connect(SUBSCRIBERS, () => newClient(wsUrl, undefined, query, { id: productId }), true);
     const wrong = clients.filter((client) => available(client.arrivals[0]) !== 1_000).length;
     if (wrong > 0) throw new Error(`${wrong} subscribers did not start with the current level`);
-    console.log(`\nA. fan-out of one change: ${SUBSCRIBERS} anonymous subscribers on stockChanged(productId) of one product, restocked by staff ${STOCK_CHANGES} times`);
+    console.log(
+      `\nA. fan-out of one change: ${SUBSCRIBERS} anonymous subscribers on stockChanged(productId) of one product, restocked by staff ${STOCK_CHANGES} times`,
+    );
     line('connected', `${seconds.toFixed(1)} s, in waves of ${WAVE}, each with its first message (the current state: one gateway query per subscriber)`);
     reportStock(await stockChanges(clients, productId, STOCK_CHANGES), SUBSCRIBERS, STOCK_CHANGES);
     await disconnect(clients);
@@ -468,13 +488,17 @@ try {
   if (SCENARIOS.has('B')) {
     const query = 'subscription { orderStatusChanged { id status payment { status } delivery { baker { name } } } }';
     const { clients, seconds } = await connect(SUBSCRIBERS, (index) => newClient(wsUrl, tokens[index], query, {}), false);
-    console.log(`\nB. ${SUBSCRIBERS} customers, one socket each, on orderStatusChanged (all their own orders); ${ORDER_SAMPLES} of them place an order, staff start baking it`);
+    console.log(
+      `\nB. ${SUBSCRIBERS} customers, one socket each, on orderStatusChanged (all their own orders); ${ORDER_SAMPLES} of them place an order, staff start baking it`,
+    );
     line('connected', `${seconds.toFixed(1)} s, in waves of ${WAVE} (no first message without an orderId)`);
     const productId = await orders.product(100_000, 3_500);
     const fromNotice: number[] = [];
     const fromResponse: number[] = [];
     const fromSent: number[] = [];
-    const samples = Array.from({ length: Math.min(ORDER_SAMPLES, SUBSCRIBERS) }, (_, sample) => Math.floor((sample * SUBSCRIBERS) / Math.min(ORDER_SAMPLES, SUBSCRIBERS)));
+    const samples = Array.from({ length: Math.min(ORDER_SAMPLES, SUBSCRIBERS) }, (_, sample) =>
+      Math.floor((sample * SUBSCRIBERS) / Math.min(ORDER_SAMPLES, SUBSCRIBERS)),
+    );
     type LiveOrder = { id?: string; status?: string; payment?: { status?: string } | null; delivery?: { baker?: { name?: string } | null } | null };
     const find = (client: LiveClient, orderId: string, status: string) =>
       client.arrivals.find((arrival) => {
@@ -494,7 +518,8 @@ try {
       await until(`order ${order.id} BAKING on its customer's socket`, CHANGE_TIMEOUT_MS, () => find(client, order.id, 'BAKING') !== undefined, [client]);
       const arrival = find(client, order.id, 'BAKING')!;
       const message = arrival.data?.orderStatusChanged as LiveOrder;
-      if (arrival.errors || !message.payment?.status || !message.delivery?.baker?.name) throw new Error(`incomplete BAKING message: ${JSON.stringify(arrival)}`);
+      if (arrival.errors || !message.payment?.status || !message.delivery?.baker?.name)
+        throw new Error(`incomplete BAKING message: ${JSON.stringify(arrival)}`);
       const published = noticeAt(orderChannel, (notice) => notice.orderId === order.id && notice.status === 'BAKING');
       if (published === undefined) throw new Error(`no order notice seen for ${order.id} BAKING`);
       fromNotice.push(arrival.at - published);
@@ -518,7 +543,9 @@ try {
     const productId = await orders.product(1_000, 5_000);
     const query = 'subscription($id: ID) { stockChanged(productId: $id) { available soldOut } }';
     const { clients, seconds } = await connect(SUBSCRIBERS, (index) => newClient(wsUrl, tokens[index], query, { id: productId }), true);
-    console.log(`\nC. as A, but each of the ${SUBSCRIBERS} subscribers signed in as its own customer (products are public, so still one shared execution per change); ${SIGNED_CHANGES} restocks`);
+    console.log(
+      `\nC. as A, but each of the ${SUBSCRIBERS} subscribers signed in as its own customer (products are public, so still one shared execution per change); ${SIGNED_CHANGES} restocks`,
+    );
     line('connected', `${seconds.toFixed(1)} s, in waves of ${WAVE}, each with its first message`);
     reportStock(await stockChanges(clients, productId, SIGNED_CHANGES), SUBSCRIBERS, SIGNED_CHANGES);
     await disconnect(clients);
@@ -526,11 +553,16 @@ try {
     const cpu = meter.start();
     const started = performance.now();
     const results = await Promise.all(
-      tokens.map((token) => live.graphql<{ product: { available: number } }>('query($id: ID!) { product(id: $id) { available soldOut } }', { token, variables: { id: productId } })),
+      tokens.map((token) =>
+        live.graphql<{ product: { available: number } }>('query($id: ID!) { product(id: $id) { available soldOut } }', { token, variables: { id: productId } }),
+      ),
     );
     const wall = performance.now() - started;
     const failed = results.filter((result) => result.errors || !result.data?.product).length;
-    line(`baseline: ${SUBSCRIBERS} HTTP queries`, `product(id) with the same ${SUBSCRIBERS} tokens, all sent at once, no subscribers: ${ms(wall)} wall, ${failed} failed`);
+    line(
+      `baseline: ${SUBSCRIBERS} HTTP queries`,
+      `product(id) with the same ${SUBSCRIBERS} tokens, all sent at once, no subscribers: ${ms(wall)} wall, ${failed} failed`,
+    );
     line('  CPU for them', cpuPer(cpu(), 1));
   }
 } finally {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { callerTokenSource, createServiceTokenVerifier, createUserTokenVerifier, serviceTokenSource, signCallerToken, signUserToken, type Role } from './auth.js';
+import {
+  callerTokenSource,
+  createServiceTokenVerifier,
+  createUserTokenVerifier,
+  serviceTokenSource,
+  signCallerToken,
+  signUserToken,
+  type Role,
+} from './auth.js';
 import type { AuthConfig } from './config.js';
 import { AppError } from './errors.js';
 

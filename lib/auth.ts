@@ -53,14 +53,15 @@ export interface TokenVerifier {
 export function createUserTokenVerifier(config: AuthConfig): TokenVerifier {
   const userKey = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : secretKey(config.jwtSecret ?? '');
   const options = { issuer: config.issuer, audience: config.audience, requiredClaims: ['exp'] };
-  return verifierOf(async (token) => {
-    const { payload } =
-      typeof userKey === 'function'
-        ? await jwtVerify(token, userKey, options)
-        : await jwtVerify(token, userKey, { ...options, algorithms: ['HS256'] });
-    checkLifetime(payload, config.maxTokenLifetimeSeconds);
-    return viewerFromClaims(payload, false);
-  }, () => null);
+  return verifierOf(
+    async (token) => {
+      const { payload } =
+        typeof userKey === 'function' ? await jwtVerify(token, userKey, options) : await jwtVerify(token, userKey, { ...options, algorithms: ['HS256'] });
+      checkLifetime(payload, config.maxTokenLifetimeSeconds);
+      return viewerFromClaims(payload, false);
+    },
+    () => null,
+  );
 }
 
 /**

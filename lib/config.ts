@@ -125,7 +125,10 @@ export function readCommonConfig(reader: EnvReader): CommonConfig {
     reader.require(jwtSecret !== DEV_JWT_SECRET, 'JWT_SECRET must not be the development default in production');
     reader.require(serviceSecret !== DEV_SERVICE_SECRET, 'SERVICE_JWT_SECRET must not be the development default in production');
   }
-  for (const [name, value] of [['JWT_SECRET', jwtSecret], ['SERVICE_JWT_SECRET', serviceSecret]] as const) {
+  for (const [name, value] of [
+    ['JWT_SECRET', jwtSecret],
+    ['SERVICE_JWT_SECRET', serviceSecret],
+  ] as const) {
     if (value && value.length < 32) reader.problems.push(`${name} must be at least 32 characters long`);
   }
   if (jwksUrl) reader.url('JWT_JWKS_URL', jwksUrl, ['https:', 'http:']);

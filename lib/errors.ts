@@ -60,8 +60,7 @@ export const serviceUnavailable = (message: string) => new AppError(ErrorCode.Se
 export const tooBusy = (message: string, retryAfterMs: number) =>
   new AppError(ErrorCode.TooBusy, message, undefined, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1_000)) });
 
-export const isAppError = (error: unknown, code?: ErrorCode): error is AppError =>
-  error instanceof AppError && (code === undefined || error.code === code);
+export const isAppError = (error: unknown, code?: ErrorCode): error is AppError => error instanceof AppError && (code === undefined || error.code === code);
 
 /** Codes a server passes through to clients as they are; anything else is masked. */
 const PUBLIC_CODES = new Set<string>([

@@ -22,16 +22,7 @@ export const Queues = {
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
-export type OrderStatusName =
-  | 'PAYMENT_PENDING'
-  | 'CONFIRMED'
-  | 'ASSIGNED'
-  | 'BAKING'
-  | 'READY'
-  | 'OUT_FOR_DELIVERY'
-  | 'COMPLETED'
-  | 'CANCELLED'
-  | 'REJECTED';
+export type OrderStatusName = 'PAYMENT_PENDING' | 'CONFIRMED' | 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED' | 'REJECTED';
 export type DeliveryStatusName = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
 
 export interface EventPayloads {

@@ -46,7 +46,10 @@ export function jsonErrors(log: Logger): ErrorRequestHandler {
     const { type, status } = (typeof error === 'object' && error !== null ? error : {}) as BodyParserError;
     const [httpStatus, code, message] = classify(type, status);
     if (httpStatus >= 500) log.error({ err: error }, 'request failed before GraphQL');
-    res.status(httpStatus).type('application/json').send(JSON.stringify(errorBody(code, message)));
+    res
+      .status(httpStatus)
+      .type('application/json')
+      .send(JSON.stringify(errorBody(code, message)));
   };
 }
 

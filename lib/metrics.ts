@@ -40,7 +40,12 @@ const MAX_OPERATION_NAMES = 200;
  */
 export function operationMetrics<TContext extends object>(registry: Registry): ApolloServerPlugin<TContext> {
   const labelNames = ['operation', 'outcome'] as const;
-  const count = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations answered, by operation name and outcome', labelNames, registers: [registry] });
+  const count = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations answered, by operation name and outcome',
+    labelNames,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'graphql_operation_duration_seconds',
     help: 'Time from receiving a GraphQL operation to sending its response',
@@ -75,7 +80,12 @@ export function operationMetrics<TContext extends object>(registry: Registry): A
  * sees. Wraps a subgraph's `formatError`, so the code is the final one.
  */
 export function countResolverErrors(registry: Registry, format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
-  const errors = new Counter({ name: 'graphql_resolver_errors_total', help: 'Errors raised by resolvers, by extensions.code', labelNames: ['code'], registers: [registry] });
+  const errors = new Counter({
+    name: 'graphql_resolver_errors_total',
+    help: 'Errors raised by resolvers, by extensions.code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const result = format(formatted, error);
     if (result.path) errors.inc({ code: typeof result.extensions?.code === 'string' ? result.extensions.code : 'INTERNAL_SERVER_ERROR' });
@@ -133,8 +143,18 @@ export class JobMetrics {
     private readonly connection: Redis,
     private readonly prefix: string,
   ) {
-    this.completed = new Counter({ name: 'bullmq_jobs_completed_total', help: 'Jobs this process completed, by queue', labelNames: ['queue'], registers: [registry] });
-    this.failed = new Counter({ name: 'bullmq_jobs_failed_total', help: 'Job attempts that failed in this process (retried or not), by queue', labelNames: ['queue'], registers: [registry] });
+    this.completed = new Counter({
+      name: 'bullmq_jobs_completed_total',
+      help: 'Jobs this process completed, by queue',
+      labelNames: ['queue'],
+      registers: [registry],
+    });
+    this.failed = new Counter({
+      name: 'bullmq_jobs_failed_total',
+      help: 'Job attempts that failed in this process (retried or not), by queue',
+      labelNames: ['queue'],
+      registers: [registry],
+    });
     const queues = this.queues;
     new Gauge({
       name: 'bullmq_queue_jobs',

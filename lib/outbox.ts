@@ -91,7 +91,6 @@ export function outboxUpdate(events: readonly OutboxEvent[]): { $push?: { outbox
 /** The outbox fields of a document inserted with `events` already pending. */
 export const outboxFields = (events: readonly OutboxEvent[]) => ({ outbox: [...events], outboxPending: events.length > 0 });
 
-
 interface WithOutbox extends mongo.Document {
   outbox?: OutboxEvent[];
   outboxPending?: boolean;
@@ -124,7 +123,8 @@ export class OutboxRelay {
       await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: [event] } } as Document);
     }
     // Only an empty outbox clears the flag: an event pushed meanwhile keeps it set.
-    if (document?.outboxPending) await this.collection.updateOne({ _id: id, outboxPending: true, outbox: { $size: 0 } } as Document, { $set: { outboxPending: false } });
+    if (document?.outboxPending)
+      await this.collection.updateOne({ _id: id, outboxPending: true, outbox: { $size: 0 } } as Document, { $set: { outboxPending: false } });
   }
 
   /** Same as flush, but a failure is only logged: the sweep will publish it later. */

@@ -40,10 +40,16 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
     queue,
     // Each job continues the trace of the operation that caused its event.
     async (job) =>
-      inSpan(`${queue} ${job.data.type}`, 'consumer', job.data.trace, { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': job.id ?? '' }, async () => {
-        await handle(job.data, job);
-        if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
-      }),
+      inSpan(
+        `${queue} ${job.data.type}`,
+        'consumer',
+        job.data.trace,
+        { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': job.id ?? '' },
+        async () => {
+          await handle(job.data, job);
+          if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
+        },
+      ),
     {
       connection: settings.connection,
       prefix: settings.prefix,

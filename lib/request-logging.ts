@@ -6,7 +6,9 @@ import type { Logger } from './logger.js';
  * gateway gave it and forwarded to every subgraph): which operation, how long, how many errors.
  * `quiet` operations log at debug: the gateway's own per-subscriber queries for live messages.
  */
-export function requestLogging<TContext extends { log: Logger }>(quiet: (operationName: string | null | undefined) => boolean = () => false): ApolloServerPlugin<TContext> {
+export function requestLogging<TContext extends { log: Logger }>(
+  quiet: (operationName: string | null | undefined) => boolean = () => false,
+): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();

@@ -32,14 +32,17 @@ export class ServiceClient {
 
   constructor(private readonly options: ServiceClientOptions) {
     const timeout = options.timeoutMs ?? 1_000;
-    this.breaker = new CircuitBreaker((query: string, variables: Record<string, unknown>, requestId?: string) => this.send(query, variables, timeout, requestId), {
-      timeout,
-      resetTimeout: options.resetTimeoutMs ?? 5_000,
-      errorThresholdPercentage: 50,
-      volumeThreshold: 3,
-      // An answer the service gave on purpose (bad input, not found) says nothing about its health.
-      errorFilter: (error: unknown) => isAppError(error) && error.code !== ErrorCode.ServiceUnavailable,
-    });
+    this.breaker = new CircuitBreaker(
+      (query: string, variables: Record<string, unknown>, requestId?: string) => this.send(query, variables, timeout, requestId),
+      {
+        timeout,
+        resetTimeout: options.resetTimeoutMs ?? 5_000,
+        errorThresholdPercentage: 50,
+        volumeThreshold: 3,
+        // An answer the service gave on purpose (bad input, not found) says nothing about its health.
+        errorFilter: (error: unknown) => isAppError(error) && error.code !== ErrorCode.ServiceUnavailable,
+      },
+    );
     this.breaker.on('open', () => options.log.warn({ calledService: options.service }, 'circuit breaker opened'));
     this.breaker.on('close', () => options.log.info({ calledService: options.service }, 'circuit breaker closed'));
   }
@@ -69,8 +72,12 @@ export class ServiceClient {
   private send(query: string, variables: Record<string, unknown>, timeoutMs: number, requestId?: string): Promise<unknown> {
     // The operation's name, or its first root field (`reserveStock`) when it has none.
     const operation = /^\s*(?:query|mutation)\s*(\w+)?[^{]*\{\s*(\w+)/.exec(query)?.slice(1).find(Boolean) ?? 'graphql';
-    return inSpan(`${this.options.service} ${operation}`, 'client', undefined, { 'peer.service': this.options.service, 'graphql.operation.name': operation }, () =>
-      this.post(query, variables, timeoutMs, requestId),
+    return inSpan(
+      `${this.options.service} ${operation}`,
+      'client',
+      undefined,
+      { 'peer.service': this.options.service, 'graphql.operation.name': operation },
+      () => this.post(query, variables, timeoutMs, requestId),
     );
   }
 

@@ -50,9 +50,7 @@ export interface RunningServer {
 export const MAX_ENTITY_REPRESENTATIONS = 500;
 
 /** One shape for all four subgraphs: express, health endpoints, Apollo at `/graphql`. */
-export async function startSubgraphServer<TContext extends RequestContext>(
-  options: SubgraphServerOptions<TContext>,
-): Promise<RunningServer> {
+export async function startSubgraphServer<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const metrics = createMetrics(options.name);

@@ -83,7 +83,11 @@ export function traceRequests(requestIdOf: (header: string | undefined) => strin
     res.locals.requestId = requestId;
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const route = `${req.method} ${req.baseUrl || req.path}`;
-    const span = tracer.startSpan(route, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': req.baseUrl || req.path, 'request.id': requestId } }, parent);
+    const span = tracer.startSpan(
+      route,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': req.baseUrl || req.path, 'request.id': requestId } },
+      parent,
+    );
     res.once('close', () => {
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -127,9 +131,22 @@ export function captureTrace(): TraceCarrier | undefined {
  * Runs `work` in a span of its own, a child of `carrier`'s trace when there is one (a job caused
  * by a traced request), with the carrier's request id as the current one.
  */
-export function inSpan<T>(name: string, kind: 'client' | 'consumer', carrier: TraceCarrier | undefined, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+export function inSpan<T>(
+  name: string,
+  kind: 'client' | 'consumer',
+  carrier: TraceCarrier | undefined,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> {
   const parent = carrier ? propagation.extract(context.active(), carrier) : context.active();
-  const span = tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.CONSUMER, attributes: { ...attributes, ...(carrier?.requestId ? { 'request.id': carrier.requestId } : {}) } }, parent);
+  const span = tracer.startSpan(
+    name,
+    {
+      kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.CONSUMER,
+      attributes: { ...attributes, ...(carrier?.requestId ? { 'request.id': carrier.requestId } : {}) },
+    },
+    parent,
+  );
   const run = () =>
     context.with(trace.setSpan(parent, span), async () => {
       try {

@@ -32,10 +32,7 @@ const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescrip
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 step('copying schemas');
-const schemaFiles = [
-  'gateway/supergraph.graphql',
-  ...readdirSync(path.join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}/schema.graphql`),
-];
+const schemaFiles = ['gateway/supergraph.graphql', ...readdirSync(path.join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}/schema.graphql`)];
 for (const file of schemaFiles) {
   mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
   copyFileSync(path.join(ROOT, file), path.join(outDir, file));

@@ -36,9 +36,7 @@ async function race(url: string): Promise<RaceResult> {
     await products.insertOne({ _id: 'croissant', stock });
 
     const outcomes = await Promise.allSettled(
-      Array.from({ length: attempts }, () =>
-        products.updateOne({ _id: 'croissant', stock: { $gte: 1 } }, { $inc: { stock: -1 } }),
-      ),
+      Array.from({ length: attempts }, () => products.updateOne({ _id: 'croissant', stock: { $gte: 1 } }, { $inc: { stock: -1 } })),
     );
     const final = await products.findOne({ _id: 'croissant' });
     return {
@@ -62,7 +60,10 @@ async function run(noGuard: boolean): Promise<RaceResult> {
 }
 
 console.log(`${attempts} concurrent conditional decrements of one document with stock ${stock}; MongoDB semantics: ${stock} succeed, stock ends at 0.\n`);
-for (const [label, noGuard] of [['FerretDB without the guard', true], ['FerretDB behind the guard', false]] as const) {
+for (const [label, noGuard] of [
+  ['FerretDB without the guard', true],
+  ['FerretDB behind the guard', false],
+] as const) {
   const r = await run(noGuard);
   const lost = r.finalStock === undefined ? '?' : r.succeeded - (stock - r.finalStock);
   console.log(

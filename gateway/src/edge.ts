@@ -61,13 +61,16 @@ export function redisRateLimit(redis: Redis, prefix: string, policy: EdgePolicy,
           return;
         }
         const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new GraphQLError(`too many requests: at most ${policy.rateLimitPoints} every ${policy.rateLimitWindowSeconds} s; try again in ${retryAfterSeconds} s`, {
-          extensions: {
-            code: ErrorCode.RateLimited,
-            retryAfterSeconds,
-            http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+        throw new GraphQLError(
+          `too many requests: at most ${policy.rateLimitPoints} every ${policy.rateLimitWindowSeconds} s; try again in ${retryAfterSeconds} s`,
+          {
+            extensions: {
+              code: ErrorCode.RateLimited,
+              retryAfterSeconds,
+              http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+            },
           },
-        });
+        );
       }
     },
   };

@@ -38,7 +38,10 @@ test('aliases are counted each time their fragment is spread', () => {
 });
 
 test('directives are limited', () => {
-  assert.match(messagesOf('{ node { id @skip(if: false) @include(if: true) child @skip(if: false) { id @skip(if: false) @skip(if: false) @skip(if: false) } } }')[0] ?? '', /Directives limit of 5/);
+  assert.match(
+    messagesOf('{ node { id @skip(if: false) @include(if: true) child @skip(if: false) { id @skip(if: false) @skip(if: false) @skip(if: false) } } }')[0] ?? '',
+    /Directives limit of 5/,
+  );
 });
 
 test('a list multiplies what sits under it by its first argument, or its default', () => {

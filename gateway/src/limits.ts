@@ -38,7 +38,10 @@ const tooComplex = (message: string) => new GraphQLError(message, { extensions: 
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   const report = {
     propagateOnRejection: false,
-    onReject: [(context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) => context?.reportError(tooComplex(error.message.replace(/^Syntax Error: /, '')))],
+    onReject: [
+      (context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) =>
+        context?.reportError(tooComplex(error.message.replace(/^Syntax Error: /, ''))),
+    ],
   };
   const { validationRules } = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: true, ...report },
@@ -104,7 +107,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     return cost;
   };
 
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   return root ? costOf(operation.selectionSet, root) : 0;
 }
 
@@ -126,9 +130,17 @@ function multiplier(
 }
 
 /** The cost check, for HTTP (the plugin below) and graphql-ws alike. */
-export function costError(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, limits: QueryLimits): GraphQLError | null {
+export function costError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: QueryLimits,
+): GraphQLError | null {
   const cost = operationCost(schema, document, operation, variables);
-  return cost > limits.maxCost ? tooComplex(`the operation would cost ${cost}; at most ${limits.maxCost} is allowed (lists count as many times as they may be long)`) : null;
+  return cost > limits.maxCost
+    ? tooComplex(`the operation would cost ${cost}; at most ${limits.maxCost} is allowed (lists count as many times as they may be long)`)
+    : null;
 }
 
 /** Refuses an operation over the cost limit once its variables are known, before it runs. */

@@ -136,7 +136,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   app.use(
     // Ready on its own feed alone: a subgraph that is down makes partial answers, and must not take
     // every gateway out of rotation at once. The subgraphs are reported beside it.
-    healthRouter({ 'live feed': () => feed.check() }, { details: () => ({ subscriptions: subscriptions.openSubscriptions }), reported: subgraphChecks(config) }),
+    healthRouter(
+      { 'live feed': () => feed.check() },
+      { details: () => ({ subscriptions: subscriptions.openSubscriptions }), reported: subgraphChecks(config) },
+    ),
   );
   // Bull Board for staff, on its own Redis connection (the live feed's only subscribes).
   const boardRedis = connectRedis(config.redisUrl, 'gateway-queue-board');
@@ -229,7 +232,11 @@ function subscriptionsOverWebSocket(): ApolloServerPlugin<GatewayContext> {
 /** In development the playground opens as a demo customer, so trying the API needs no setup. */
 async function demoHeaders(config: GatewayConfig, log: Logger): Promise<Record<string, string> | undefined> {
   if (config.environment === 'production' || !config.auth.jwtSecret) return undefined;
-  const token = await signUserToken(config.auth, { subject: 'demo-customer', roles: ['CUSTOMER'], expiresIn: `${Math.min(12 * 3600, config.auth.maxTokenLifetimeSeconds)}s` });
+  const token = await signUserToken(config.auth, {
+    subject: 'demo-customer',
+    roles: ['CUSTOMER'],
+    expiresIn: `${Math.min(12 * 3600, config.auth.maxTokenLifetimeSeconds)}s`,
+  });
   log.debug('playground opens as demo-customer');
   return { Authorization: `Bearer ${token}` };
 }

@@ -196,13 +196,16 @@ export async function stopTied(child: ChildProcess, graceMs = 5_000, escalation:
   const exited = once(child, 'exit');
   child.stdin?.end();
   const timers = escalation.map((signal, i) =>
-    setTimeout(() => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        // the group is already gone
-      }
-    }, graceMs + i * 5_000),
+    setTimeout(
+      () => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          // the group is already gone
+        }
+      },
+      graceMs + i * 5_000,
+    ),
   );
   try {
     await exited;

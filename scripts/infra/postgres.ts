@@ -119,7 +119,9 @@ async function findBinaries(): Promise<Binaries | undefined> {
   const candidates: string[] = [];
   const debianRoot = '/usr/lib/postgresql';
   if (existsSync(debianRoot)) {
-    const versions = readdirSync(debianRoot).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debianRoot)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => path.join(debianRoot, v, 'bin')));
   }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(dir);
@@ -216,7 +218,14 @@ async function startCluster(dataDir: string, durability: 'durable' | 'throwaway'
   }
 }
 
-async function launch(bin: Binaries, dataDir: string, port: number, durability: 'durable' | 'throwaway', user: RunAs, env: NodeJS.ProcessEnv): Promise<RunningPostgres> {
+async function launch(
+  bin: Binaries,
+  dataDir: string,
+  port: number,
+  durability: 'durable' | 'throwaway',
+  user: RunAs,
+  env: NodeJS.ProcessEnv,
+): Promise<RunningPostgres> {
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '', // TCP only: no socket file to clash with a system PostgreSQL's

@@ -20,7 +20,17 @@ import { ROOT, SERVICES, type ServiceName } from '../../scripts/services.js';
 const DIR = path.join(ROOT, 'deploy/k8s');
 
 /** The kinds the manifests use, each with its schema. */
-const KINDS = { 'v1/Namespace': Namespace, 'v1/ConfigMap': ConfigMap, 'v1/Secret': Secret, 'v1/Service': Service, 'apps/v1/Deployment': Deployment, 'apps/v1/StatefulSet': StatefulSet, 'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler, 'policy/v1/PodDisruptionBudget': PodDisruptionBudget, 'networking.k8s.io/v1/Ingress': Ingress } as const;
+const KINDS = {
+  'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/Ingress': Ingress,
+} as const;
 
 interface Manifest {
   file: string;
@@ -70,7 +80,10 @@ describe('the Kubernetes manifests', () => {
     const { file: _file, ...broken } = structuredClone(deployment);
     broken.spec.replicas = 'two';
     delete broken.spec.template.spec.containers[0].name;
-    assert.throws(() => validate(broken), (error: Error) => /replicas must be integer/.test(error.message) && /must have required property name/.test(error.message));
+    assert.throws(
+      () => validate(broken),
+      (error: Error) => /replicas must be integer/.test(error.message) && /must have required property name/.test(error.message),
+    );
   });
 
   test('kustomization.yaml lists exactly the manifest files', () => {

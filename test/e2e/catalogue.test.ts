@@ -115,10 +115,10 @@ describe('staff manage products', () => {
     );
     expect(restocked.data?.restockProduct.available).toBe(10);
 
-    const archived = await stack.graphql<{ archiveProduct: { active: boolean } }>(
-      'mutation($id: ID!) { archiveProduct(id: $id) { active } }',
-      { variables: { id }, token: stack.staffToken },
-    );
+    const archived = await stack.graphql<{ archiveProduct: { active: boolean } }>('mutation($id: ID!) { archiveProduct(id: $id) { active } }', {
+      variables: { id },
+      token: stack.staffToken,
+    });
     expect(archived.data?.archiveProduct.active).toBe(false);
     expect((await catalogue()).some((p) => p.id === id)).toBe(false); // archived products leave the public catalogue
 
@@ -127,7 +127,10 @@ describe('staff manage products', () => {
       token: stack.staffToken,
     });
     expect(errorOf(restockArchived)).toStrictEqual({ code: 'BAD_USER_INPUT', field: 'id' });
-    const { data } = await stack.graphql<{ product: { available: number } }>('query($id: ID!) { product(id: $id) { available } }', { variables: { id }, token: stack.staffToken });
+    const { data } = await stack.graphql<{ product: { available: number } }>('query($id: ID!) { product(id: $id) { available } }', {
+      variables: { id },
+      token: stack.staffToken,
+    });
     expect(data?.product.available).toBe(10); // the refused restock changed nothing
     const anonymous = await stack.graphql('query($id: ID!) { product(id: $id) { available } }', { variables: { id } });
     expect(anonymous.data).toStrictEqual({ product: null }); // only staff see an archived product
@@ -168,7 +171,10 @@ describe('staff manage products', () => {
     const target = before.find((product) => product.sku === 'SOURDOUGH');
     assert.ok(target);
     const restock = (quantity: number) =>
-      stack.graphql('mutation($id: ID!, $q: Int!) { restockProduct(id: $id, quantity: $q) { id } }', { variables: { id: target.id, q: quantity }, token: stack.staffToken });
+      stack.graphql('mutation($id: ID!, $q: Int!) { restockProduct(id: $id, quantity: $q) { id } }', {
+        variables: { id: target.id, q: quantity },
+        token: stack.staffToken,
+      });
     expect(errorOf(await restock(-5))).toStrictEqual({ code: 'BAD_USER_INPUT', field: 'quantity' });
     expect(errorOf(await restock(10_000_000))).toStrictEqual({ code: 'BAD_USER_INPUT', field: 'quantity' });
     expect(await catalogue(stack.staffToken)).toStrictEqual(before);
@@ -252,10 +258,9 @@ describe('the public API', () => {
   });
 
   test('staff see the seeded bakers', async () => {
-    const { data } = await stack.graphql<{ bakers: Array<{ name: string; active: boolean; openOrders: number }> }>(
-      '{ bakers { name active openOrders } }',
-      { token: stack.staffToken },
-    );
+    const { data } = await stack.graphql<{ bakers: Array<{ name: string; active: boolean; openOrders: number }> }>('{ bakers { name active openOrders } }', {
+      token: stack.staffToken,
+    });
     expect(data?.bakers.length ?? 0).toBeGreaterThanOrEqual(3);
     expect(errorOf(await stack.graphql('{ bakers { name } }', { token: customer })).code).toBe('FORBIDDEN');
   });

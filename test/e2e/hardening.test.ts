@@ -111,7 +111,12 @@ describe('hole 5: the gateway takes only user tokens, with exp and a bounded lif
   };
   const userToken = (claims: { exp?: number }) => {
     const config = auth();
-    let jwt = new SignJWT({ roles: ['STAFF'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuer(config.issuer).setAudience(config.audience).setIssuedAt();
+    let jwt = new SignJWT({ roles: ['STAFF'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setIssuer(config.issuer)
+      .setAudience(config.audience)
+      .setIssuedAt();
     if (claims.exp !== undefined) jwt = jwt.setExpirationTime(claims.exp);
     return jwt.sign(new TextEncoder().encode(config.jwtSecret));
   };
@@ -135,8 +140,12 @@ describe('hole 5: the gateway takes only user tokens, with exp and a bounded lif
 
 describe('hole 2: balances and stock never wrap', () => {
   const deposit = (token: string, amount: number) =>
-    stack.graphql<{ depositToWallet: { balance: number } }>('mutation($amount: Int!) { depositToWallet(amount: $amount) { balance } }', { token, variables: { amount } });
-  const balance = async (token: string) => (await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token })).data?.myWallet.balance;
+    stack.graphql<{ depositToWallet: { balance: number } }>('mutation($amount: Int!) { depositToWallet(amount: $amount) { balance } }', {
+      token,
+      variables: { amount },
+    });
+  const balance = async (token: string) =>
+    (await stack.graphql<{ myWallet: { balance: number } }>('{ myWallet { balance } }', { token })).data?.myWallet.balance;
 
   test('concurrent deposits past the 100,000,000 limit: the ones that fit are taken, the rest refused, the balance is their exact sum', async () => {
     const token = await stack.customerToken(`saver-${Date.now()}`);
@@ -153,7 +162,10 @@ describe('hole 2: balances and stock never wrap', () => {
   test('restocks past the 100,000 limit are refused naming the field, concurrent ones included', async () => {
     const productId = await orders.product(99_990);
     const restock = (quantity: number) =>
-      stack.graphql('mutation($id: ID!, $quantity: Int!) { restockProduct(id: $id, quantity: $quantity) { available } }', { token: stack.staffToken, variables: { id: productId, quantity } });
+      stack.graphql('mutation($id: ID!, $quantity: Int!) { restockProduct(id: $id, quantity: $quantity) { available } }', {
+        token: stack.staffToken,
+        variables: { id: productId, quantity },
+      });
     const answers = await Promise.all(Array.from({ length: 20 }, () => restock(1)));
     assert.equal(answers.filter((answer) => !answer.errors).length, 10);
     for (const answer of answers.filter((a) => a.errors)) sameData(answer.errors?.[0]?.extensions, { code: 'BAD_USER_INPUT', field: 'quantity' });
@@ -167,14 +179,38 @@ describe('hole 4: malformed requests get a JSON GraphQL error with a stable code
   const SERVICES = ['gateway', ...SUBGRAPHS] as const;
   const MALFORMED: Array<{ what: string; init: RequestInit; code: string; status?: number }> = [
     { what: 'a body of "{"', init: { headers: { 'content-type': 'application/json' }, body: '{' }, code: 'BAD_REQUEST', status: 400 },
-    { what: 'a 2 MB body', init: { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2_000_000) } }) }, code: 'PAYLOAD_TOO_LARGE', status: 413 },
+    {
+      what: 'a 2 MB body',
+      init: { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2_000_000) } }) },
+      code: 'PAYLOAD_TOO_LARGE',
+      status: 413,
+    },
     { what: 'a body of "123"', init: { headers: { 'content-type': 'application/json' }, body: '123' }, code: 'BAD_REQUEST', status: 400 },
-    { what: 'a charset other than UTF-8', init: { headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"query":"{ __typename }"}' }, code: 'BAD_REQUEST', status: 415 },
-    { what: 'a gzip body that is not gzip', init: { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip at all' }, code: 'BAD_REQUEST' },
-    { what: 'an unknown content encoding', init: { headers: { 'content-type': 'application/json', 'content-encoding': 'br2' }, body: '{}' }, code: 'BAD_REQUEST', status: 415 },
+    {
+      what: 'a charset other than UTF-8',
+      init: { headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"query":"{ __typename }"}' },
+      code: 'BAD_REQUEST',
+      status: 415,
+    },
+    {
+      what: 'a gzip body that is not gzip',
+      init: { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip at all' },
+      code: 'BAD_REQUEST',
+    },
+    {
+      what: 'an unknown content encoding',
+      init: { headers: { 'content-type': 'application/json', 'content-encoding': 'br2' }, body: '{}' },
+      code: 'BAD_REQUEST',
+      status: 415,
+    },
     { what: 'a batch', init: { headers: { 'content-type': 'application/json' }, body: '[{"query":"{ __typename }"}]' }, code: 'BAD_REQUEST', status: 400 },
     { what: 'text/plain', init: { headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' }, code: 'BAD_REQUEST', status: 400 },
-    { what: 'a query that is not a string', init: { headers: { 'content-type': 'application/json' }, body: '{"query":123}' }, code: 'BAD_REQUEST', status: 400 },
+    {
+      what: 'a query that is not a string',
+      init: { headers: { 'content-type': 'application/json' }, body: '{"query":123}' },
+      code: 'BAD_REQUEST',
+      status: 400,
+    },
     { what: 'no body', init: { headers: { 'content-type': 'application/json' } }, code: 'BAD_REQUEST', status: 400 },
   ];
 
@@ -212,19 +248,21 @@ describe('hole 4: malformed requests get a JSON GraphQL error with a stable code
     assert.equal((await send(long)).status, 200);
     assert.equal((await send(sane)).status, 200);
     // The log is written in order: once the later request is in it, the earlier one is too.
-    const log = await eventually(async () => {
-      const text = await readFile(`${stack.logDir}/stock.log`, 'utf8');
-      return text.includes(sane) && text;
-    }, { what: 'the stock subgraph to log the sane request id' });
+    const log = await eventually(
+      async () => {
+        const text = await readFile(`${stack.logDir}/stock.log`, 'utf8');
+        return text.includes(sane) && text;
+      },
+      { what: 'the stock subgraph to log the sane request id' },
+    );
     assert.equal(log.includes('a'.repeat(200)), false, 'the over-long id is not logged');
   });
 });
 
-
 describe('hole 3: no query can stall the bakery', () => {
   const STALLING = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: orders(first: 100) { nodes { lines { product { name price available } } payment { status amount } delivery { baker { openOrders } } } }`).join(' ')} }`;
 
-  test("the staff query of ten aliased 100-order pages is refused before it runs, as QUERY_TOO_COMPLEX", async () => {
+  test('the staff query of ten aliased 100-order pages is refused before it runs, as QUERY_TOO_COMPLEX', async () => {
     const response = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.staffToken}` },
@@ -306,7 +344,10 @@ describe('hole 6: WebSocket limits match HTTP', () => {
       for (let i = 0; i < 20; i++) {
         firsts.push(
           new Promise((resolve, reject) => {
-            client.subscribe({ query: 'subscription($id: ID) { stockChanged(productId: $id) { available } }', variables: { id: productId } }, { next: resolve, error: reject, complete: () => {} });
+            client.subscribe(
+              { query: 'subscription($id: ID) { stockChanged(productId: $id) { available } }', variables: { id: productId } },
+              { next: resolve, error: reject, complete: () => {} },
+            );
           }),
         );
       }
@@ -357,7 +398,13 @@ describe('hole 7: cancelOrder and startBaking at once, and the read model after 
       assert.equal(won.length, 1, `round ${round}: ${JSON.stringify([cancel, bake])}`);
       assert.equal(code(lost[0] as GraphQLResponse), 'INVALID_TRANSITION', `round ${round}`);
       const expected = cancel.errors ? { status: 'BAKING', delivery: 'BAKING' } : { status: 'CANCELLED', delivery: 'CANCELLED' };
-      const settled = await orders.until(customer, orderId, (o) => o.status === expected.status && o.deliveryStatus === expected.delivery && o.delivery?.status === expected.delivery, `to settle as ${expected.status}`, 'id status deliveryStatus delivery { status }');
+      const settled = await orders.until(
+        customer,
+        orderId,
+        (o) => o.status === expected.status && o.deliveryStatus === expected.delivery && o.delivery?.status === expected.delivery,
+        `to settle as ${expected.status}`,
+        'id status deliveryStatus delivery { status }',
+      );
       assert.equal(settled.status, expected.status);
     }
   });
@@ -365,12 +412,24 @@ describe('hole 7: cancelOrder and startBaking at once, and the read model after 
   test("after a cancel or a rejection of an ASSIGNED order, the order's deliveryStatus says CANCELLED like its delivery", async () => {
     const customer = await stack.customerToken(`reader-${randomUUID()}`);
     const cancelled = await assignedOrder(customer);
-    const answer = await stack.graphql<{ cancelOrder: { deliveryStatus: string } }>('mutation($id: ID!) { cancelOrder(id: $id) { deliveryStatus } }', { token: customer, variables: { id: cancelled } });
+    const answer = await stack.graphql<{ cancelOrder: { deliveryStatus: string } }>('mutation($id: ID!) { cancelOrder(id: $id) { deliveryStatus } }', {
+      token: customer,
+      variables: { id: cancelled },
+    });
     assert.equal(answer.data?.cancelOrder.deliveryStatus, 'CANCELLED');
     const rejected = await assignedOrder(customer);
-    assert.equal((await stack.graphql('mutation($id: ID!) { rejectOrder(orderId: $id) { id } }', { token: stack.staffToken, variables: { id: rejected } })).errors, undefined);
+    assert.equal(
+      (await stack.graphql('mutation($id: ID!) { rejectOrder(orderId: $id) { id } }', { token: stack.staffToken, variables: { id: rejected } })).errors,
+      undefined,
+    );
     for (const orderId of [cancelled, rejected]) {
-      const order = await orders.until(customer, orderId, (o) => o.deliveryStatus === 'CANCELLED' && o.delivery?.status === 'CANCELLED', 'to show its delivery cancelled', 'id deliveryStatus delivery { status }');
+      const order = await orders.until(
+        customer,
+        orderId,
+        (o) => o.deliveryStatus === 'CANCELLED' && o.delivery?.status === 'CANCELLED',
+        'to show its delivery cancelled',
+        'id deliveryStatus delivery { status }',
+      );
       assert.equal(order.deliveryStatus, 'CANCELLED');
     }
   });
@@ -387,7 +446,10 @@ describe('hole 8: the smaller ones', () => {
     const different = await orders.place(token, { lines: [{ productId, quantity: 2 }], idempotencyKey });
     sameData(different.errors?.[0]?.extensions, { code: 'IDEMPOTENCY_KEY_REUSED', field: 'input.idempotencyKey' });
     const mine = await stack.graphql<{ myOrders: { nodes: Array<{ id: string }> } }>('{ myOrders { nodes { id } } }', { token });
-    sameData(mine.data?.myOrders.nodes.map((order) => order.id), [first.id]);
+    sameData(
+      mine.data?.myOrders.nodes.map((order) => order.id),
+      [first.id],
+    );
     assert.equal(await orders.available(productId), 9);
   });
 
@@ -414,7 +476,10 @@ describe('hole 8: the smaller ones', () => {
 
   test('CORS allows only the configured origins', async () => {
     const preflight = (origin: string) =>
-      fetch(stack.gatewayUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+      fetch(stack.gatewayUrl, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      });
     const allowed = await preflight('https://kiosk.example');
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://kiosk.example', `${allowed.status} ${JSON.stringify([...allowed.headers])}`);
     assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /authorization/);
@@ -424,10 +489,17 @@ describe('hole 8: the smaller ones', () => {
   test('each client has its own rate limit, shared through Redis, answered 429 RATE_LIMITED with Retry-After', async () => {
     const flooder = await stack.customerToken(`flooder-${randomUUID()}`);
     const ask = (token: string) =>
-      fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ viewer { id } }' }) });
+      fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ viewer { id } }' }),
+      });
     for (let sent = 0; sent < RATE_LIMIT; sent += 25) {
       const batch = await Promise.all(Array.from({ length: 25 }, () => ask(flooder)));
-      assert.ok(batch.every((response) => response.status === 200), `within the limit (${sent})`);
+      assert.ok(
+        batch.every((response) => response.status === 200),
+        `within the limit (${sent})`,
+      );
     }
     const over = await ask(flooder);
     assert.equal(over.status, 429);
@@ -464,12 +536,19 @@ async function socket(token?: string): Promise<Client> {
 }
 
 /** Subscribes and returns the errors the server refuses it with. */
-function refused(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Array<{ message: string; extensions?: Record<string, unknown> }>> {
+function refused(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Array<{ message: string; extensions?: Record<string, unknown> }>> {
   return new Promise((resolve, reject) => {
     client.subscribe(
       { query, variables },
       {
-        next: (message) => (message.errors ? resolve(message.errors as Array<{ message: string; extensions?: Record<string, unknown> }>) : reject(new Error(`expected a refusal, got ${JSON.stringify(message)}`))),
+        next: (message) =>
+          message.errors
+            ? resolve(message.errors as Array<{ message: string; extensions?: Record<string, unknown> }>)
+            : reject(new Error(`expected a refusal, got ${JSON.stringify(message)}`)),
         error: (error) => (Array.isArray(error) ? resolve(error) : reject(error)),
         complete: () => {},
       },

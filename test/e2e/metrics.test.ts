@@ -53,7 +53,15 @@ test('the gateway counts and times operations by name and outcome, and times its
     'mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { status } }',
     {
       token: await stack.customerToken('metrics-customer'),
-      variables: { input: { lines: [{ productId: product, quantity: 1 }], fulfilment: 'PICKUP', paymentMethod: 'CARD', paymentToken: 'tok_visa', idempotencyKey: randomUUID() } },
+      variables: {
+        input: {
+          lines: [{ productId: product, quantity: 1 }],
+          fulfilment: 'PICKUP',
+          paymentMethod: 'CARD',
+          paymentToken: 'tok_visa',
+          idempotencyKey: randomUUID(),
+        },
+      },
     },
   );
   assert.equal(placed.data?.placeOrder.status, 'CONFIRMED', JSON.stringify(placed));
@@ -96,10 +104,13 @@ test('the workers count completed jobs and report each queue by state', async ()
   const customer = await stack.customerToken('metrics-workers');
   const order = await orders.placed(customer, { lines: [{ productId: await orders.product(3), quantity: 1 }] });
   await orders.untilStatus(customer, order.id, 'ASSIGNED');
-  const text = await eventually(async () => {
-    const scraped = await scrape('workers');
-    return (sample(scraped, 'bullmq_jobs_completed_total', { queue: 'delivery-events' }) ?? 0) >= 1 ? scraped : null;
-  }, { what: 'a completed delivery-events job' });
+  const text = await eventually(
+    async () => {
+      const scraped = await scrape('workers');
+      return (sample(scraped, 'bullmq_jobs_completed_total', { queue: 'delivery-events' }) ?? 0) >= 1 ? scraped : null;
+    },
+    { what: 'a completed delivery-events job' },
+  );
   for (const queue of ['order-events', 'order-saga', 'notifications', 'delivery-events', 'promise-checks']) {
     for (const state of ['waiting', 'active', 'delayed', 'failed']) {
       assert.ok(sample(text, 'bullmq_queue_jobs', { queue, state }) !== undefined, `${queue} ${state}`);

@@ -97,7 +97,13 @@ test('an order not completed by its promise time is marked delayed, and the cust
   const productId = await orders.product(5);
   const placed = await orders.placed(customer, { lines: [{ productId, quantity: 1 }] });
   assert.ok(placed.promisedBy);
-  const delayed = await orders.until(customer, placed.id, (o) => o.delivery?.delayed === true, 'to be delayed', `${ORDER_FIELDS} delivery { status delayed baker { name } }`);
+  const delayed = await orders.until(
+    customer,
+    placed.id,
+    (o) => o.delivery?.delayed === true,
+    'to be delayed',
+    `${ORDER_FIELDS} delivery { status delayed baker { name } }`,
+  );
   expect(new Date(placed.promisedBy).getTime()).toBeLessThanOrEqual(Date.now());
   expect(delayed.delivery?.delayed).toBe(true);
   await eventually(async () => receiver.accepted.some((n) => n.orderId === placed.id && n.kind === 'DELIVERY_DELAYED'), {
@@ -106,6 +112,9 @@ test('an order not completed by its promise time is marked delayed, and the cust
   });
   // A barrier: a later change of the order is told, and the delay was still told only once.
   await orders.cancel(customer, placed.id);
-  await eventually(async () => receiver.accepted.some((n) => n.orderId === placed.id && n.kind === 'CANCELLED'), { what: 'the cancellation', timeoutMs: 30_000 });
+  await eventually(async () => receiver.accepted.some((n) => n.orderId === placed.id && n.kind === 'CANCELLED'), {
+    what: 'the cancellation',
+    timeoutMs: 30_000,
+  });
   expect(receiver.accepted.filter((n) => n.orderId === placed.id && n.kind === 'DELIVERY_DELAYED').length).toBe(1);
 });

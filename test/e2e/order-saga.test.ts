@@ -102,14 +102,17 @@ describe('the happy paths', () => {
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     await advance(placed, 'startBaking');
-    const kinds = await eventually(async () => {
-      const { data } = await stack.graphql<{ myNotifications: Array<{ orderId: string; kind: string; channel: string; sentAt: string | null }> }>(
-        '{ myNotifications(first: 100) { orderId kind channel sentAt } }',
-        { token: alice },
-      );
-      const mine = (data?.myNotifications ?? []).filter((n) => n.orderId === placed.id);
-      return mine.length === 3 && mine.every((n) => n.sentAt && n.channel === 'log') ? mine.map((n) => n.kind).sort() : null;
-    }, { what: 'three notifications' });
+    const kinds = await eventually(
+      async () => {
+        const { data } = await stack.graphql<{ myNotifications: Array<{ orderId: string; kind: string; channel: string; sentAt: string | null }> }>(
+          '{ myNotifications(first: 100) { orderId kind channel sentAt } }',
+          { token: alice },
+        );
+        const mine = (data?.myNotifications ?? []).filter((n) => n.orderId === placed.id);
+        return mine.length === 3 && mine.every((n) => n.sentAt && n.channel === 'log') ? mine.map((n) => n.kind).sort() : null;
+      },
+      { what: 'three notifications' },
+    );
     expect(kinds).toStrictEqual(['ASSIGNED', 'BAKING', 'CONFIRMED']);
   });
 });
@@ -146,7 +149,15 @@ describe('orders that cannot be taken', () => {
       [{ lines: [{ productId, quantity: 0 }] }, 'input.lines[0].quantity'],
       [{ lines: [{ productId, quantity: 51 }] }, 'input.lines[0].quantity'],
       [{ lines: [{ productId: 'nope', quantity: 1 }] }, 'input.lines[0].productId'],
-      [{ lines: [{ productId, quantity: 1 }, { productId: '0123456789abcdef01234567', quantity: 1 }] }, 'input.lines[1].productId'],
+      [
+        {
+          lines: [
+            { productId, quantity: 1 },
+            { productId: '0123456789abcdef01234567', quantity: 1 },
+          ],
+        },
+        'input.lines[1].productId',
+      ],
       [{ lines: [{ productId, quantity: 1 }], fulfilment: 'DELIVERY' }, 'input.deliveryAddress'],
       [{ lines: [{ productId, quantity: 1 }], paymentToken: null }, 'input.paymentToken'],
       [{ lines: [{ productId, quantity: 1 }], idempotencyKey: '' }, 'input.idempotencyKey'],
@@ -205,7 +216,13 @@ describe('ending early', () => {
     const cancelled = await orders.cancel(alice, placed.id, 'changed my mind');
     expect(cancelled.errors).toBeUndefined();
     expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
-    const settled = await orders.until(alice, placed.id, (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'), 'to be compensated', FEDERATED);
+    const settled = await orders.until(
+      alice,
+      placed.id,
+      (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'),
+      'to be compensated',
+      FEDERATED,
+    );
     expect(settled.payment?.status).toBe('REFUNDED');
     expect(settled.paymentStatus).toBe('REFUNDED');
     expect(await orders.available(productId)).toBe(6);
@@ -231,17 +248,20 @@ describe('ending early', () => {
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
     await orders.untilStatus(alice, placed.id, 'ASSIGNED');
     await advance(placed, 'startBaking');
-    const rejected = await stack.graphql<{ rejectOrder: OrderView }>('mutation($id: ID!) { rejectOrder(orderId: $id, reason: "oven broke") { status rejectionReason } }', {
-      token: stack.staffToken,
-      variables: { id: placed.id },
-    });
+    const rejected = await stack.graphql<{ rejectOrder: OrderView }>(
+      'mutation($id: ID!) { rejectOrder(orderId: $id, reason: "oven broke") { status rejectionReason } }',
+      {
+        token: stack.staffToken,
+        variables: { id: placed.id },
+      },
+    );
     expect(rejected.data?.rejectOrder).toStrictEqual({ status: 'REJECTED', rejectionReason: 'STORE_REJECTED' });
     await orders.until(alice, placed.id, (o) => notes(o).includes('stock released') && notes(o).includes('payment refunded'), 'to be compensated');
     expect(await orders.available(productId)).toBe(3);
     expect(errorCode(await orders.staff('markReady', placed.id))).toBe('INVALID_TRANSITION');
   });
 
-  test('a customer never sees or cancels another customer\'s order', async () => {
+  test("a customer never sees or cancels another customer's order", async () => {
     const productId = await orders.product(2);
     const placed = await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
     expect(await orders.order(bob, placed.id)).toBeNull();
@@ -319,7 +339,9 @@ describe('outages', () => {
     const redis = new Redis(process.env.REDIS_URL ?? '');
     const queue = new Queue('delivery-events', { connection: redis, prefix: stack.redisPrefix });
     try {
-      const jobId = await eventually(() => redis.get(`${stack.redisPrefix}:test:hung:delivery-events`), { what: 'the assignment to be done but not acknowledged' });
+      const jobId = await eventually(() => redis.get(`${stack.redisPrefix}:test:hung:delivery-events`), {
+        what: 'the assignment to be done but not acknowledged',
+      });
       expect(await queue.getJobState(jobId)).toBe('active');
       await stack.services.stopOne('workers', 'SIGKILL');
       await stack.services.startOne('workers');

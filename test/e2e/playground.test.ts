@@ -139,7 +139,7 @@ test('GraphiQL on the gateway runs a query using only the gateway origin', async
   }
 }, 120_000);
 
-test('GraphiQL on the gateway shows a subscription\'s live messages as the order moves on', async () => {
+test("GraphiQL on the gateway shows a subscription's live messages as the order moves on", async () => {
   assert.ok(stack && browser, 'stack and browser started');
   const orders = new OrderDriver(stack);
   const productId = await orders.product(5, 4_500);
@@ -170,7 +170,10 @@ test('GraphiQL on the gateway shows a subscription\'s live messages as the order
     const alreadyOpen = await openSubscriptions(stack.gatewayUrl);
     await page.click(RUN_BUTTON);
     // Until the gateway has registered it, a change would not reach the page.
-    await eventually(async () => (await openSubscriptions(stack!.gatewayUrl)) > alreadyOpen, { what: 'the page\'s subscription at the gateway', timeoutMs: 30_000 });
+    await eventually(async () => (await openSubscriptions(stack!.gatewayUrl)) > alreadyOpen, {
+      what: "the page's subscription at the gateway",
+      timeoutMs: 30_000,
+    });
 
     // The order is placed through the API, not the page: the page only listens.
     const placed = await orders.placed(customer, { lines: [{ productId, quantity: 1 }] });

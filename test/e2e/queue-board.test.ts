@@ -35,7 +35,10 @@ test('without a token the board answers 401 with a code, not the page', async ()
 
 test('a customer token is refused with FORBIDDEN, in the header or the address', async () => {
   const customer = await stack.customerToken('board-customer');
-  for (const response of [await fetch(board(), { headers: { authorization: `Bearer ${customer}` } }), await fetch(board(`?token=${customer}`), { redirect: 'manual' })]) {
+  for (const response of [
+    await fetch(board(), { headers: { authorization: `Bearer ${customer}` } }),
+    await fetch(board(`?token=${customer}`), { redirect: 'manual' }),
+  ]) {
     assert.equal(response.status, 403);
     const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
     assert.equal(body.errors[0]?.extensions.code, 'FORBIDDEN');
@@ -64,18 +67,28 @@ test('staff open it with ?token=: the token moves into an HttpOnly cookie and ou
 test('staff see a failed job on the board and retry it', async () => {
   const queue = new Queue<EventJob>(Queues.notifications, { connection: redis, prefix: stack.redisPrefix });
   const id = randomUUID();
-  await queue.add('DeliveryDelayed', { eventId: id, type: 'DeliveryDelayed', payload: { orderId: 'nothing', promisedBy: new Date().toISOString() } }, { jobId: id, attempts: 1 });
+  await queue.add(
+    'DeliveryDelayed',
+    { eventId: id, type: 'DeliveryDelayed', payload: { orderId: 'nothing', promisedBy: new Date().toISOString() } },
+    { jobId: id, attempts: 1 },
+  );
   // A real BullMQ worker of the test's own fails it, so the board has a failed job to show.
-  const failing = new Worker<EventJob>(Queues.notifications, async () => {
-    throw new UnrecoverableError('failed on purpose by the test');
-  }, { connection: redis, prefix: stack.redisPrefix });
+  const failing = new Worker<EventJob>(
+    Queues.notifications,
+    async () => {
+      throw new UnrecoverableError('failed on purpose by the test');
+    },
+    { connection: redis, prefix: stack.redisPrefix },
+  );
   await eventually(async () => (await queue.getJobState(id)) === 'failed', { what: 'the job to fail' });
   await failing.close();
 
   const staff = { authorization: `Bearer ${stack.staffToken}` };
   const listed = await fetch(board(`/api/queues?activeQueue=${Queues.notifications}&status=failed`), { headers: staff });
   assert.equal(listed.status, 200);
-  const { queues } = (await listed.json()) as { queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; failedReason: string }> }> };
+  const { queues } = (await listed.json()) as {
+    queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; failedReason: string }> }>;
+  };
   assert.deepEqual(queues.map((entry) => entry.name).sort(), Object.values(Queues).sort());
   const notifications = queues.find((entry) => entry.name === Queues.notifications);
   assert.equal(notifications?.counts['failed'], 1);

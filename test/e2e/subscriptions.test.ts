@@ -52,10 +52,13 @@ const statusesOf = (messages: Array<{ data?: LiveOrder | null }>) => messages.ma
 
 /** Waits until a gateway serves at least `count` subscriptions (its /health/live says how many). */
 async function listening(gatewayUrl: string, count: number) {
-  await eventually(async () => {
-    const health = (await (await fetch(new URL('/health/live', gatewayUrl))).json()) as { subscriptions?: number };
-    return (health.subscriptions ?? 0) >= count;
-  }, { what: `${count} subscriptions at ${gatewayUrl}` });
+  await eventually(
+    async () => {
+      const health = (await (await fetch(new URL('/health/live', gatewayUrl))).json()) as { subscriptions?: number };
+      return (health.subscriptions ?? 0) >= count;
+    },
+    { what: `${count} subscriptions at ${gatewayUrl}` },
+  );
 }
 
 async function staff(orderId: string, ...operations: string[]) {
@@ -156,7 +159,9 @@ describe('who may follow what', () => {
     const errors = await subscriber().subscribe(BY_ORDER).failed();
     expect(errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const productId = await orders.product(3);
-    const stock = subscriber<{ stockChanged: { available: number } }>().subscribe('subscription($id: ID) { stockChanged(productId: $id) { available } }', { id: productId });
+    const stock = subscriber<{ stockChanged: { available: number } }>().subscribe('subscription($id: ID) { stockChanged(productId: $id) { available } }', {
+      id: productId,
+    });
     expect((await stock.received(1))[0]?.data?.stockChanged.available).toBe(3);
   });
 
@@ -173,7 +178,7 @@ describe('who may follow what', () => {
   });
 });
 
-test('queries over the socket run like HTTP ones, as the socket\'s viewer', async () => {
+test("queries over the socket run like HTTP ones, as the socket's viewer", async () => {
   const socket = subscriber<{ viewer: { id: string; roles: string[] } }>(alice).subscribe('{ viewer { id roles } }');
   const [answer] = await socket.received(1);
   expect(answer?.data).toStrictEqual({ viewer: { id: 'alice-live', roles: ['CUSTOMER'] } });

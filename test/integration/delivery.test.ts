@@ -109,7 +109,10 @@ async function deliveryOf(orderId: string): Promise<Delivery | null> {
 const assigned = (orderId: string) => eventually(() => deliveryOf(orderId), { what: `order ${orderId} to be assigned` });
 
 async function bakers(): Promise<Baker[]> {
-  const { data, errors } = await stack.graphql<{ bakers: Baker[] }>('{ bakers { id name openOrders active } }', { url: deliveryUrl, token: await stack.callerToken(STAFF) });
+  const { data, errors } = await stack.graphql<{ bakers: Baker[] }>('{ bakers { id name openOrders active } }', {
+    url: deliveryUrl,
+    token: await stack.callerToken(STAFF),
+  });
   expect(errors).toBeUndefined();
   assert.ok(data);
   return data.bakers;
@@ -261,7 +264,9 @@ describe('assigning confirmed orders to bakers', () => {
     const orderId = newOrderId();
     const confirmed = orderStatusChanged(orderId, 'CONFIRMED');
     await publish(confirmed);
-    await eventually(async () => (await redis.get(`${stack.redisPrefix}:test:hung:${Queues.deliveryEvents}`)) === confirmed.id, { what: 'the worker to hang after its work' });
+    await eventually(async () => (await redis.get(`${stack.redisPrefix}:test:hung:${Queues.deliveryEvents}`)) === confirmed.id, {
+      what: 'the worker to hang after its work',
+    });
     const delivery = await assigned(orderId);
     await stack.services.stopOne('workers', 'SIGKILL');
 
@@ -289,7 +294,9 @@ describe('staff moving orders on', () => {
     expect(dispatch.errors?.[0]?.message ?? '').toMatch(/pickup/);
     expect((await move('completeOrder', orderId)).data?.completeOrder.delivery?.status).toBe('COMPLETED');
 
-    expect((await told(orderId, 'DeliveryProgressed', 3)).map((event) => event.payload)).toStrictEqual(['BAKING', 'READY', 'COMPLETED'].map((status) => ({ orderId, status })));
+    expect((await told(orderId, 'DeliveryProgressed', 3)).map((event) => event.payload)).toStrictEqual(
+      ['BAKING', 'READY', 'COMPLETED'].map((status) => ({ orderId, status })),
+    );
   });
 
   test('a delivery order goes out for delivery before it is completed', async () => {
@@ -300,7 +307,12 @@ describe('staff moving orders on', () => {
     expect(code(await move('completeOrder', orderId))).toBe('INVALID_TRANSITION'); // not delivered yet
     await moves(orderId, 'dispatchOrder', 'completeOrder');
     expect((await deliveryOf(orderId))?.status).toBe('COMPLETED');
-    expect((await told(orderId, 'DeliveryProgressed', 4)).map((event) => event.payload.status)).toStrictEqual(['BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED']);
+    expect((await told(orderId, 'DeliveryProgressed', 4)).map((event) => event.payload.status)).toStrictEqual([
+      'BAKING',
+      'READY',
+      'OUT_FOR_DELIVERY',
+      'COMPLETED',
+    ]);
   });
 
   test('a move out of order is INVALID_TRANSITION and changes nothing', async () => {

@@ -43,7 +43,11 @@ describe('the outbox sweep', () => {
     const relay = new OutboxRelay(collection, publisher, log);
     const event = newEvent('ReleaseStock', { orderId: randomUUID() });
     // A document written with its event, whose writer died before publishing it, beside ones with nothing pending.
-    await collection.insertMany([{ _id: 'pending', ...outboxFields([event]) } as never, { _id: 'done-1', ...outboxFields([]) } as never, { _id: 'done-2', ...outboxFields([]) } as never]);
+    await collection.insertMany([
+      { _id: 'pending', ...outboxFields([event]) } as never,
+      { _id: 'done-1', ...outboxFields([]) } as never,
+      { _id: 'done-2', ...outboxFields([]) } as never,
+    ]);
 
     expect(await relay.sweep()).toBe(1);
 

@@ -237,11 +237,12 @@ describe('the payment subgraph with a reachable card provider', () => {
       // What a crashed authorize leaves: its PENDING payment, and its debit recorded on the wallet.
       await withPaymentDatabase(stack, async (db) => {
         const now = new Date();
-        await db.collection('payments').insertOne({ orderId, customerId, amount: 4_000, method: 'WALLET', status: 'PENDING', declineReason: null, createdAt: now, updatedAt: now });
-        const debit = await db.collection<{ _id: string }>('wallets').updateOne(
-          { _id: customerId, balance: { $gte: 4_000 }, debits: { $ne: orderId } },
-          { $inc: { balance: -4_000 }, $addToSet: { debits: orderId } },
-        );
+        await db
+          .collection('payments')
+          .insertOne({ orderId, customerId, amount: 4_000, method: 'WALLET', status: 'PENDING', declineReason: null, createdAt: now, updatedAt: now });
+        const debit = await db
+          .collection<{ _id: string }>('wallets')
+          .updateOne({ _id: customerId, balance: { $gte: 4_000 }, debits: { $ne: orderId } }, { $inc: { balance: -4_000 }, $addToSet: { debits: orderId } });
         expect(debit.modifiedCount).toBe(1);
       });
       const payment = await api.authorized({ orderId, customerId, amount: 4_000, method: 'WALLET' });

@@ -32,7 +32,11 @@ const STAFF: Viewer = { id: 'staff-1', roles: ['STAFF'] };
 async function newProduct(stock: number, price = 1000): Promise<string> {
   const { data, errors } = await stack.graphql<{ createProduct: { id: string } }>(
     'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-    { url: stockUrl, token: await stack.callerToken(STAFF), variables: { input: { sku: `T-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Test loaf', price, initialStock: stock } } },
+    {
+      url: stockUrl,
+      token: await stack.callerToken(STAFF),
+      variables: { input: { sku: `T-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Test loaf', price, initialStock: stock } },
+    },
   );
   expect(errors).toBeUndefined();
   assert.ok(data);
@@ -79,7 +83,10 @@ describe('reserving stock for orders', () => {
   test('all lines or none: one short line holds nothing', async () => {
     const plenty = await newProduct(10);
     const scarce = await newProduct(1);
-    const { data } = await reserve(randomUUID(), [{ productId: plenty, quantity: 3 }, { productId: scarce, quantity: 2 }]);
+    const { data } = await reserve(randomUUID(), [
+      { productId: plenty, quantity: 3 },
+      { productId: scarce, quantity: 2 },
+    ]);
     expect(data?.reserveStock.status).toBe('REJECTED');
     expect(data?.reserveStock.reason).toBe('OUT_OF_STOCK');
     expect(data?.reserveStock.rejectedProductId).toBe(scarce);
@@ -89,7 +96,11 @@ describe('reserving stock for orders', () => {
 
   test('an archived or unknown product is unavailable', async () => {
     const archived = await newProduct(5);
-    await stack.graphql('mutation($id: ID!) { archiveProduct(id: $id) { id } }', { url: stockUrl, token: await stack.callerToken(STAFF), variables: { id: archived } });
+    await stack.graphql('mutation($id: ID!) { archiveProduct(id: $id) { id } }', {
+      url: stockUrl,
+      token: await stack.callerToken(STAFF),
+      variables: { id: archived },
+    });
     const { data } = await reserve(randomUUID(), [{ productId: archived, quantity: 1 }]);
     expect(data?.reserveStock.reason).toBe('PRODUCT_UNAVAILABLE');
     const unknown = await reserve(randomUUID(), [{ productId: '0123456789abcdef01234567', quantity: 1 }]);

@@ -74,9 +74,7 @@ async function ginFields(collection: string): Promise<string[]> {
     db.databaseName,
     await tableOf(collection),
   ]);
-  return rows
-    .flatMap(({ indexdef }) => /USING gin \(\(\(_jsonb -> '([^']+)'::text\)\)\)/.exec(indexdef)?.[1] ?? [])
-    .sort();
+  return rows.flatMap(({ indexdef }) => /USING gin \(\(\(_jsonb -> '([^']+)'::text\)\)\)/.exec(indexdef)?.[1] ?? []).sort();
 }
 
 describe('single-document atomicity', () => {
@@ -121,9 +119,7 @@ describe('single-document atomicity', () => {
     const sku = `SKU-${randomUUID().slice(0, 8)}`;
     await products.insertOne({ _id: randomUUID(), sku, stock: STOCK });
 
-    const results = await Promise.all(
-      Array.from({ length: ATTEMPTS }, () => products.updateOne({ sku, stock: { $gte: 1 } }, { $inc: { stock: -1 } })),
-    );
+    const results = await Promise.all(Array.from({ length: ATTEMPTS }, () => products.updateOne({ sku, stock: { $gte: 1 } }, { $inc: { stock: -1 } })));
 
     assert.equal(results.filter((result) => result.modifiedCount === 1).length, STOCK, 'one success per unit of stock');
     assert.equal((await products.findOne({ sku }))?.stock, 0);
@@ -133,9 +129,7 @@ describe('single-document atomicity', () => {
     const orders = db.collection<{ _id: string; customerId: string; key: string }>('unique_orders');
     await orders.createIndex({ customerId: 1, key: 1 }, { unique: true });
 
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, () => orders.insertOne({ _id: randomUUID(), customerId: 'alice', key: 'k-1' })),
-    );
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => orders.insertOne({ _id: randomUUID(), customerId: 'alice', key: 'k-1' })));
 
     assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
     for (const outcome of outcomes) {
@@ -173,7 +167,9 @@ describe('the guard serializes per document', () => {
     await holder.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query(`SELECT 1 FROM ${holder.escapeIdentifier(db.databaseName)}.${holder.escapeIdentifier(table)} WHERE _jsonb->'_id' = '"held"' FOR UPDATE`);
+      await holder.query(
+        `SELECT 1 FROM ${holder.escapeIdentifier(db.databaseName)}.${holder.escapeIdentifier(table)} WHERE _jsonb->'_id' = '"held"' FOR UPDATE`,
+      );
 
       let heldSettled = false;
       const heldUpdate = products.updateOne({ _id: 'held', stock: { $gte: 1 } }, { $inc: { stock: -1 } }).finally(() => {
@@ -211,7 +207,11 @@ describe('the guard serializes per document', () => {
 describe('GIN indexes for pushed-down filters', () => {
   test('createIndexes gets a GIN index on every top-level field it names, and on _id', async () => {
     const orders = db.collection('indexed_orders');
-    await orders.createIndexes([{ key: { customerId: 1, idempotencyKey: 1 }, unique: true }, { key: { status: 1, createdAt: -1 } }, { key: { 'lines.sku': 1 } }]);
+    await orders.createIndexes([
+      { key: { customerId: 1, idempotencyKey: 1 }, unique: true },
+      { key: { status: 1, createdAt: -1 } },
+      { key: { 'lines.sku': 1 } },
+    ]);
 
     assert.deepEqual(await ginFields('indexed_orders'), ['_id', 'createdAt', 'customerId', 'idempotencyKey', 'status']);
   });
@@ -234,7 +234,10 @@ describe('GIN indexes for pushed-down filters', () => {
         'SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE schemaname = $1 AND relname = $2',
         [db.databaseName, table],
       );
-      const count = (prefix: string): number => rows.filter((row) => row.indexrelname.startsWith(`${table}_${prefix}_`) && row.indexrelname.endsWith('_gin')).reduce((sum, row) => sum + Number(row.idx_scan), 0);
+      const count = (prefix: string): number =>
+        rows
+          .filter((row) => row.indexrelname.startsWith(`${table}_${prefix}_`) && row.indexrelname.endsWith('_gin'))
+          .reduce((sum, row) => sum + Number(row.idx_scan), 0);
       return { _id: count('_id'), customerId: count('customerid') };
     };
 

@@ -20,7 +20,10 @@ export interface Books {
 }
 
 export class Ledger {
-  private constructor(private readonly connection: Connection, private readonly prefix: string) {}
+  private constructor(
+    private readonly connection: Connection,
+    private readonly prefix: string,
+  ) {}
 
   static async open(stack: Stack): Promise<Ledger> {
     const connection = await mongoose.createConnection(process.env.MONGODB_URL ?? '', { serverSelectionTimeoutMS: 5_000 }).asPromise();
@@ -41,7 +44,9 @@ export class Ledger {
     const owed = orders
       .filter((o) => !['REJECTED', 'CANCELLED', 'ABANDONED', 'PLACED'].includes(String(o.status)))
       .reduce((sum, o) => sum + Number(o.total), 0);
-    const overduePending = orders.filter((o) => o.status === 'PAYMENT_PENDING' && o.holdDeadline && new Date(o.holdDeadline).getTime() < Date.now() - 5_000).length;
+    const overduePending = orders.filter(
+      (o) => o.status === 'PAYMENT_PENDING' && o.holdDeadline && new Date(o.holdDeadline).getTime() < Date.now() - 5_000,
+    ).length;
 
     const stockProblems: string[] = [];
     const reservations = await this.db('stock').collection('reservations').find({ status: 'HELD' }).toArray();
@@ -57,7 +62,8 @@ export class Ledger {
         stockProblems.push(`${product.sku}: ${product.available} + ${product.held} + ${product.sold} != ${product.stocked}`);
       }
       if (product.available < 0 || product.held < 0) stockProblems.push(`${product.sku} went below zero`);
-      if (product.held !== (heldByProduct.get(id) ?? 0)) stockProblems.push(`${product.sku}: held ${product.held}, reservations hold ${heldByProduct.get(id) ?? 0}`);
+      if (product.held !== (heldByProduct.get(id) ?? 0))
+        stockProblems.push(`${product.sku}: held ${product.held}, reservations hold ${heldByProduct.get(id) ?? 0}`);
     }
     return { authorized, refunded, owed, stockProblems, overduePending };
   }
@@ -66,10 +72,13 @@ export class Ledger {
   async assertBalanced(): Promise<void> {
     let last: Books | undefined;
     try {
-      await eventually(async () => {
-        last = await this.read();
-        return last.authorized - last.refunded === last.owed && last.stockProblems.length === 0 && last.overduePending === 0;
-      }, { timeoutMs: 20_000, what: 'the books to balance' });
+      await eventually(
+        async () => {
+          last = await this.read();
+          return last.authorized - last.refunded === last.owed && last.stockProblems.length === 0 && last.overduePending === 0;
+        },
+        { timeoutMs: 20_000, what: 'the books to balance' },
+      );
     } catch (error) {
       assert.fail(`the books do not balance: ${JSON.stringify(last)} (${error instanceof Error ? error.message : error})`);
     }

@@ -99,8 +99,7 @@ export function recordForeignRequests(page: Page, origin: string): string[] {
   const check = (url: string): void => {
     if (url.startsWith('data:') || url.startsWith('blob:') || url === 'about:blank') return;
     const parsed = new URL(url);
-    const isSame =
-      parsed.origin === expected.origin || `${parsed.protocol}//${parsed.host}` === expectedWs;
+    const isSame = parsed.origin === expected.origin || `${parsed.protocol}//${parsed.host}` === expectedWs;
     if (!isSame) foreign.push(url);
   };
   page.on('request', (request: Request) => check(request.url()));

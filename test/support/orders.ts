@@ -35,7 +35,10 @@ export class OrderDriver {
   async product(stock: number, price = 1_000): Promise<string> {
     const { data, errors } = await this.stack.graphql<{ createProduct: { id: string } }>(
       'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-      { token: this.stack.staffToken, variables: { input: { sku: `T-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Test bake', price, initialStock: stock } } },
+      {
+        token: this.stack.staffToken,
+        variables: { input: { sku: `T-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Test bake', price, initialStock: stock } },
+      },
     );
     assert.equal(errors, undefined, JSON.stringify(errors));
     assert.ok(data);
@@ -43,7 +46,9 @@ export class OrderDriver {
   }
 
   async available(productId: string): Promise<number> {
-    const { data } = await this.stack.graphql<{ product: { available: number } }>('query($id: ID!) { product(id: $id) { available } }', { variables: { id: productId } });
+    const { data } = await this.stack.graphql<{ product: { available: number } }>('query($id: ID!) { product(id: $id) { available } }', {
+      variables: { id: productId },
+    });
     assert.ok(data?.product);
     return data.product.available;
   }
@@ -64,17 +69,23 @@ export class OrderDriver {
   }
 
   async order(token: string, id: string, fields = ORDER_FIELDS): Promise<OrderView | null> {
-    const { data, errors } = await this.stack.graphql<{ order: OrderView | null }>(`query($id: ID!) { order(id: $id) { ${fields} } }`, { token, variables: { id } });
+    const { data, errors } = await this.stack.graphql<{ order: OrderView | null }>(`query($id: ID!) { order(id: $id) { ${fields} } }`, {
+      token,
+      variables: { id },
+    });
     assert.equal(errors, undefined, JSON.stringify(errors));
     return data?.order ?? null;
   }
 
   /** Waits until the order satisfies `done`. */
   async until(token: string, id: string, done: (order: OrderView) => boolean, what: string, fields = ORDER_FIELDS): Promise<OrderView> {
-    return eventually(async () => {
-      const order = await this.order(token, id, fields);
-      return order && done(order) ? order : null;
-    }, { what: `order ${id} ${what}`, timeoutMs: 30_000 });
+    return eventually(
+      async () => {
+        const order = await this.order(token, id, fields);
+        return order && done(order) ? order : null;
+      },
+      { what: `order ${id} ${what}`, timeoutMs: 30_000 },
+    );
   }
 
   untilStatus(token: string, id: string, status: string): Promise<OrderView> {
@@ -94,10 +105,13 @@ export class OrderDriver {
   }
 
   async deposit(token: string, amount: number): Promise<number> {
-    const { data, errors } = await this.stack.graphql<{ depositToWallet: { balance: number } }>('mutation($amount: Int!) { depositToWallet(amount: $amount) { balance } }', {
-      token,
-      variables: { amount },
-    });
+    const { data, errors } = await this.stack.graphql<{ depositToWallet: { balance: number } }>(
+      'mutation($amount: Int!) { depositToWallet(amount: $amount) { balance } }',
+      {
+        token,
+        variables: { amount },
+      },
+    );
     assert.equal(errors, undefined, JSON.stringify(errors));
     assert.ok(data);
     return data.depositToWallet.balance;

@@ -33,7 +33,10 @@ export interface Stack {
    */
   callerToken(caller: Viewer | null): Promise<string>;
   /** A GraphQL request through the gateway (or another URL), as a client sends it. */
-  graphql<TData = Record<string, unknown>>(query: string, options?: { variables?: Record<string, unknown>; token?: string; url?: string }): Promise<GraphQLResponse<TData>>;
+  graphql<TData = Record<string, unknown>>(
+    query: string,
+    options?: { variables?: Record<string, unknown>; token?: string; url?: string },
+  ): Promise<GraphQLResponse<TData>>;
   stop(): Promise<void>;
 }
 

@@ -2,7 +2,10 @@
  * Waiting for a condition in a system that moves on its own (queues, workers): poll until it
  * holds, or fail after a bound with what was awaited. Never a fixed sleep.
  */
-export async function eventually<T>(probe: () => Promise<T | false | null | undefined>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | false | null | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let lastError: unknown;
   for (;;) {

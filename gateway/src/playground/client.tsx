@@ -184,8 +184,6 @@ createRoot(root).render(
     // Never written to localStorage: the default headers (demo token in
     // development) come back on every load instead of a stale copy.
     shouldPersistHeaders={false}
-    {...(config.defaultHeaders
-      ? { defaultHeaders: JSON.stringify(config.defaultHeaders, null, 2), defaultEditorToolsVisibility: 'headers' as const }
-      : {})}
+    {...(config.defaultHeaders ? { defaultHeaders: JSON.stringify(config.defaultHeaders, null, 2), defaultEditorToolsVisibility: 'headers' as const } : {})}
   />,
 );

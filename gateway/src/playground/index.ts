@@ -150,10 +150,7 @@ function sendAsset(req: Request, res: Response, bundle: PlaygroundBundle, item: 
   res.setHeader('Content-Type', item.contentType);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Vary', 'Accept-Encoding');
-  res.setHeader(
-    'Cache-Control',
-    req.query['v'] === bundle.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
-  );
+  res.setHeader('Cache-Control', req.query['v'] === bundle.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
   res.setHeader('ETag', `"${bundle.hash}"`);
   if (req.fresh) {
     res.status(304).end();
@@ -228,10 +225,16 @@ export function playgroundRouter(opts: PlaygroundOptions): Router {
   });
 
   router.get(`${assetsPath}/playground.js`, (req: Request, res: Response) => {
-    preparePlayground().then((bundle) => sendAsset(req, res, bundle, bundle.js), (error: unknown) => fail(res, error));
+    preparePlayground().then(
+      (bundle) => sendAsset(req, res, bundle, bundle.js),
+      (error: unknown) => fail(res, error),
+    );
   });
   router.get(`${assetsPath}/playground.css`, (req: Request, res: Response) => {
-    preparePlayground().then((bundle) => sendAsset(req, res, bundle, bundle.css), (error: unknown) => fail(res, error));
+    preparePlayground().then(
+      (bundle) => sendAsset(req, res, bundle, bundle.css),
+      (error: unknown) => fail(res, error),
+    );
   });
 
   return router;

@@ -63,10 +63,7 @@ export function planSubscription(
 
   const selectionSet = field.selectionSet;
   if (!selectionSet) return null;
-  const extra: FieldNode[] =
-    root.kind === 'order'
-      ? [fieldNode('history', HISTORY_KEY, [fieldNode('status'), fieldNode('at')])]
-      : [];
+  const extra: FieldNode[] = root.kind === 'order' ? [fieldNode('history', HISTORY_KEY, [fieldNode('status'), fieldNode('at')])] : [];
   const entityField: FieldNode = {
     kind: Kind.FIELD,
     alias: { kind: Kind.NAME, value: 'live' },
@@ -150,7 +147,8 @@ function usesFragment(selectionSet: SelectionSetNode, fragments: Map<string, Fra
     if (selection.kind === Kind.FRAGMENT_SPREAD) {
       if (selection.name.value === name) return true;
       const fragment = fragments.get(selection.name.value);
-      if (fragment && !seen.has(fragment.name.value) && usesFragment(fragment.selectionSet, fragments, name, new Set([...seen, fragment.name.value]))) return true;
+      if (fragment && !seen.has(fragment.name.value) && usesFragment(fragment.selectionSet, fragments, name, new Set([...seen, fragment.name.value])))
+        return true;
     } else if (selection.selectionSet && usesFragment(selection.selectionSet, fragments, name, seen)) {
       return true;
     }
@@ -186,7 +184,11 @@ export function pinOrder(entity: Record<string, unknown>, plan: LivePlan, status
   return pinned;
 }
 
-export function pinProduct(entity: Record<string, unknown>, plan: LivePlan, level: { available: number; soldOut: boolean; active: boolean }): Record<string, unknown> {
+export function pinProduct(
+  entity: Record<string, unknown>,
+  plan: LivePlan,
+  level: { available: number; soldOut: boolean; active: boolean },
+): Record<string, unknown> {
   const pinned: Record<string, unknown> = { ...entity };
   for (const key of plan.keys.available) if (key in pinned) pinned[key] = level.available;
   for (const key of plan.keys.soldOut) if (key in pinned) pinned[key] = level.soldOut;

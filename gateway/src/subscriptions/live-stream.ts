@@ -22,9 +22,11 @@ export class LiveStream implements AsyncIterableIterator<ExecutionResult> {
   enqueue(produce: () => Promise<ExecutionResult | null>): void {
     this.work = this.work.then(async () => {
       if (this.done) return;
-      const result = await produce().catch((): ExecutionResult => ({
-        errors: [new GraphQLError('the change could not be resolved', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })],
-      }));
+      const result = await produce().catch(
+        (): ExecutionResult => ({
+          errors: [new GraphQLError('the change could not be resolved', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })],
+        }),
+      );
       if (result) this.push(result);
     });
   }

@@ -244,7 +244,9 @@ export class SubscriptionServer {
       if (!entity) {
         void stream.return();
         // Someone else's order looks exactly like a missing one.
-        return snapshot.errors?.length ? forClient(snapshot.errors, ErrorCode.Internal) : refuse(ErrorCode.NotFound, `${plan.kind === 'order' ? 'order' : 'product'} ${plan.entityId} was not found`);
+        return snapshot.errors?.length
+          ? forClient(snapshot.errors, ErrorCode.Internal)
+          : refuse(ErrorCode.NotFound, `${plan.kind === 'order' ? 'order' : 'product'} ${plan.entityId} was not found`);
       }
       if (plan.kind === 'order') {
         const history = (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];
@@ -323,5 +325,4 @@ export class SubscriptionServer {
   }
 }
 
-const toGraphQLError = (error: GraphQLFormattedError): GraphQLError =>
-  new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
+const toGraphQLError = (error: GraphQLFormattedError): GraphQLError => new GraphQLError(error.message, { path: error.path, extensions: error.extensions });

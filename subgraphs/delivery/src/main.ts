@@ -28,7 +28,13 @@ runSubgraph<DeliveryContext, DeliverySettings>({
     shutdown.add('publisher', () => publisher.close());
     const relay = new OutboxRelay(deliveries.collection, publisher, log);
     const order = new OrderClient(
-      new ServiceClient({ service: 'order', url: settings.orderUrl, token: serviceTokenSource(config.auth, 'delivery'), log, timeoutMs: settings.serviceTimeoutMs }),
+      new ServiceClient({
+        service: 'order',
+        url: settings.orderUrl,
+        token: serviceTokenSource(config.auth, 'delivery'),
+        log,
+        timeoutMs: settings.serviceTimeoutMs,
+      }),
     );
     shutdown.add('order client', () => order.shutdown());
 

@@ -25,7 +25,11 @@ export const deliveryWorkers = defineContextWorkers({
     const relay = new OutboxRelay(deliveries.collection, publisher, log);
     const flush = flushWith(relay);
     // The publisher's queues carry EventJobs; promise checks carry their own job type.
-    const promiseQueue = new Queue<PromiseCheckJob>(Queues.promiseChecks, { connection: redis, prefix: config.redisPrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    const promiseQueue = new Queue<PromiseCheckJob>(Queues.promiseChecks, {
+      connection: redis,
+      prefix: config.redisPrefix,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
     shutdown.add('delivery promise-check queue', () => promiseQueue.close());
     const promises = new PromiseChecks(deliveries, promiseQueue, flush, log);
     const assignment = new BakerAssignment(deliveries, bakers, promises, flush, log);
@@ -42,9 +46,13 @@ export const deliveryWorkers = defineContextWorkers({
       workers,
       { concurrency: 1 },
     );
-    startEventWorker(Queues.promiseChecks, async (job) => {
-      if (!isPromiseCheckJob(job)) throw new UnrecoverableError('a promise check names no orderId');
-      await promises.check(job.orderId);
-    }, workers);
+    startEventWorker(
+      Queues.promiseChecks,
+      async (job) => {
+        if (!isPromiseCheckJob(job)) throw new UnrecoverableError('a promise check names no orderId');
+        await promises.check(job.orderId);
+      },
+      workers,
+    );
   },
 });

@@ -8,8 +8,22 @@ export const DEMO_CATALOGUE: NewProduct[] = [
   { sku: 'CROISSANT', name: 'Butter croissant', description: 'Laminated with French butter.', price: 4200, limitedEdition: false, initialStock: 80 },
   { sku: 'SOURDOUGH', name: 'Country sourdough', description: '48-hour levain loaf.', price: 8900, limitedEdition: false, initialStock: 30 },
   { sku: 'YUZU-CHEESECAKE', name: 'Yuzu basque cheesecake', description: 'Winter limited edition.', price: 32000, limitedEdition: true, initialStock: 12 },
-  { sku: 'CHESTNUT-MONTBLANC', name: 'Chestnut mont blanc', description: 'Gongju chestnuts, only this week.', price: 9500, limitedEdition: true, initialStock: 20 },
-  { sku: 'STRAWBERRY-SHORTCAKE', name: 'Strawberry shortcake', description: 'Limited edition: sold out until the next harvest.', price: 38000, limitedEdition: true, initialStock: 0 },
+  {
+    sku: 'CHESTNUT-MONTBLANC',
+    name: 'Chestnut mont blanc',
+    description: 'Gongju chestnuts, only this week.',
+    price: 9500,
+    limitedEdition: true,
+    initialStock: 20,
+  },
+  {
+    sku: 'STRAWBERRY-SHORTCAKE',
+    name: 'Strawberry shortcake',
+    description: 'Limited edition: sold out until the next harvest.',
+    price: 38000,
+    limitedEdition: true,
+    initialStock: 0,
+  },
   { sku: 'MILK-BREAD', name: 'Hokkaido milk bread', description: null, price: 6500, limitedEdition: false, initialStock: 40 },
 ];
 

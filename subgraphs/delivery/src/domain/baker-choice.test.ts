@@ -9,15 +9,36 @@ const loads = (entries: Array<[string, number]>) => new Map(entries);
 
 describe('chooseBaker', () => {
   test('gives the order to the active baker with the fewest open orders', () => {
-    expect(chooseBaker([minji, joon, sora], loads([[minji.id, 3], [joon.id, 1], [sora.id, 2]]))).toBe(joon);
+    expect(
+      chooseBaker(
+        [minji, joon, sora],
+        loads([
+          [minji.id, 3],
+          [joon.id, 1],
+          [sora.id, 2],
+        ]),
+      ),
+    ).toBe(joon);
   });
 
   test('a baker missing from the counts has no open orders', () => {
-    expect(chooseBaker([minji, joon, sora], loads([[minji.id, 1], [joon.id, 1]]))).toBe(sora);
+    expect(
+      chooseBaker(
+        [minji, joon, sora],
+        loads([
+          [minji.id, 1],
+          [joon.id, 1],
+        ]),
+      ),
+    ).toBe(sora);
   });
 
   test('breaks ties by the oldest baker id, whatever order the bakers come in', () => {
-    const even = loads([[minji.id, 2], [joon.id, 2], [sora.id, 2]]);
+    const even = loads([
+      [minji.id, 2],
+      [joon.id, 2],
+      [sora.id, 2],
+    ]);
     expect(chooseBaker([sora, joon, minji], even)).toBe(minji);
     expect(chooseBaker([joon, sora, minji], even)).toBe(minji);
     expect(chooseBaker([sora, joon], loads([]))).toBe(joon);

@@ -37,8 +37,13 @@ describe('nextStep', () => {
 
   test('every other pair of action and status is an invalid transition', () => {
     const allowed = new Set([
-      'startBaking ASSIGNED PICKUP', 'markReady BAKING PICKUP', 'completeOrder READY PICKUP',
-      'startBaking ASSIGNED DELIVERY', 'markReady BAKING DELIVERY', 'dispatchOrder READY DELIVERY', 'completeOrder OUT_FOR_DELIVERY DELIVERY',
+      'startBaking ASSIGNED PICKUP',
+      'markReady BAKING PICKUP',
+      'completeOrder READY PICKUP',
+      'startBaking ASSIGNED DELIVERY',
+      'markReady BAKING DELIVERY',
+      'dispatchOrder READY DELIVERY',
+      'completeOrder OUT_FOR_DELIVERY DELIVERY',
     ]);
     for (const fulfilment of ['PICKUP', 'DELIVERY'] as const) {
       for (const action of ACTIONS) {

@@ -37,7 +37,10 @@ interface DeliveryDocument {
 /** A delivery as the rest of the context sees it: the document with its id as a string. */
 export type DeliveryRecord = Omit<DeliveryDocument, '_id' | 'outbox' | 'outboxPending' | 'open'> & { id: string };
 
-const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, open: _open, ...fields }: DeliveryDocument): DeliveryRecord => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, open: _open, ...fields }: DeliveryDocument): DeliveryRecord => ({
+  id: _id.toHexString(),
+  ...fields,
+});
 const toRecordOrNull = (document: DeliveryDocument | null): DeliveryRecord | null => (document ? toRecord(document) : null);
 
 const deliverySchema = new Schema<DeliveryDocument>(
@@ -96,7 +99,13 @@ export class DeliveryStore {
   async insertOrGet(delivery: NewDelivery): Promise<{ delivery: DeliveryRecord; inserted: boolean }> {
     const { outbox, ...fields } = delivery;
     try {
-      const created = await this.model.create({ ...byOrder(delivery.orderId), ...fields, ...outboxFields(outbox), open: isOpen(fields.status), delayed: false });
+      const created = await this.model.create({
+        ...byOrder(delivery.orderId),
+        ...fields,
+        ...outboxFields(outbox),
+        open: isOpen(fields.status),
+        delayed: false,
+      });
       return { delivery: toRecord(created.toObject()), inserted: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;

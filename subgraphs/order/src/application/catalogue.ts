@@ -45,10 +45,12 @@ export class Catalogue {
         .catch(() => undefined); // the callers below see the failure
     }
     await Promise.all(ids.map((id) => this.inFlight.get(id)));
-    return new Map(ids.flatMap((id) => {
-      const known = this.entries.get(id);
-      return known ? [[id, known.entry] as const] : [];
-    }));
+    return new Map(
+      ids.flatMap((id) => {
+        const known = this.entries.get(id);
+        return known ? [[id, known.entry] as const] : [];
+      }),
+    );
   }
 
   /**

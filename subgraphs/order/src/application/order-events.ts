@@ -6,7 +6,13 @@ import type { OrderRecord } from '../store/order.store.js';
  * The event every status change the customer can see produces. `at` must be the instant of the
  * change's history entry: live subscriptions find the change in the history by it.
  */
-export function statusChanged(order: Pick<OrderRecord, 'id' | 'customerId' | 'fulfilment'>, status: OrderStatus, reason: string | null, promisedBy: Date | null, at: Date): OutboxEvent {
+export function statusChanged(
+  order: Pick<OrderRecord, 'id' | 'customerId' | 'fulfilment'>,
+  status: OrderStatus,
+  reason: string | null,
+  promisedBy: Date | null,
+  at: Date,
+): OutboxEvent {
   return newEvent('OrderStatusChanged', {
     orderId: order.id,
     customerId: order.customerId,

@@ -83,7 +83,10 @@ export class OrderSaga {
 
   /** Known, active products at the catalogue's prices, checked before anything is written. */
   private async priceLines(request: OrderRequest, requestId?: string): Promise<OrderLineRecord[]> {
-    const catalogue = await this.catalogue.lookup(request.lines.map((line) => line.productId), requestId);
+    const catalogue = await this.catalogue.lookup(
+      request.lines.map((line) => line.productId),
+      requestId,
+    );
     const lines = request.lines.map((line) => {
       const product = catalogue.get(line.productId);
       if (!product?.active) throw OrderErrors.productUnavailable(line.index, line.productId);
@@ -140,7 +143,11 @@ export class OrderSaga {
   private async holdAndPay(order: OrderRecord, claim: Claim, requestId?: string): Promise<OrderRecord> {
     let reservation;
     try {
-      reservation = await this.stock.reserve(order.id, order.lines.map(({ productId, quantity }) => ({ productId, quantity })), requestId);
+      reservation = await this.stock.reserve(
+        order.id,
+        order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        requestId,
+      );
     } catch (error) {
       // Stock may or may not be held: give it back (idempotent) and let the customer try again.
       await this.abandon(order);
@@ -183,7 +190,12 @@ export class OrderSaga {
   }
 
   /** Moves the order on from `from` by what payment answered. */
-  private async settlePayment(order: OrderRecord, from: 'PLACED' | 'PAYMENT_PENDING', outcome: PaymentOutcome | null, set: OrderChange['set'] = {}): Promise<OrderRecord> {
+  private async settlePayment(
+    order: OrderRecord,
+    from: 'PLACED' | 'PAYMENT_PENDING',
+    outcome: PaymentOutcome | null,
+    set: OrderChange['set'] = {},
+  ): Promise<OrderRecord> {
     const now = new Date();
     if (outcome?.status === 'AUTHORIZED') {
       const promisedBy = promiseTime(now, order.fulfilment, this.settings.promiseSeconds);

@@ -50,10 +50,9 @@ export class StockClient {
   }
 
   async commit(orderId: string): Promise<StockReservation> {
-    const data = await this.client.request<{ commitStock: StockReservation }>(
-      `mutation($orderId: ID!) { commitStock(orderId: $orderId) { ${RESERVATION} } }`,
-      { orderId },
-    );
+    const data = await this.client.request<{ commitStock: StockReservation }>(`mutation($orderId: ID!) { commitStock(orderId: $orderId) { ${RESERVATION} } }`, {
+      orderId,
+    });
     return data.commitStock;
   }
 }

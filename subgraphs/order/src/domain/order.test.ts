@@ -1,16 +1,19 @@
 import { describe, expect, test } from '@jest/globals';
-import {
-  fulfilmentPath,
-  isCancellableByCustomer,
-  isFinal,
-  isPublic,
-  progressSteps,
-  promiseTime,
-  rejectionForDecline,
-  type InternalStatus,
-} from './order.js';
+import { fulfilmentPath, isCancellableByCustomer, isFinal, isPublic, progressSteps, promiseTime, rejectionForDecline, type InternalStatus } from './order.js';
 
-const ALL: InternalStatus[] = ['PLACED', 'PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY', 'COMPLETED', 'CANCELLED', 'REJECTED', 'ABANDONED'];
+const ALL: InternalStatus[] = [
+  'PLACED',
+  'PAYMENT_PENDING',
+  'CONFIRMED',
+  'ASSIGNED',
+  'BAKING',
+  'READY',
+  'OUT_FOR_DELIVERY',
+  'COMPLETED',
+  'CANCELLED',
+  'REJECTED',
+  'ABANDONED',
+];
 
 describe('what each status allows', () => {
   test('a customer may cancel only before baking starts', () => {

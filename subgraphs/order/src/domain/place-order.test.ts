@@ -4,7 +4,13 @@ import { isSamePlacement, MAX_LINES, MAX_QUANTITY, validateOrderRequest, validRe
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb';
-const pickup: PlaceOrderInput = { lines: [{ productId: A, quantity: 2 }], fulfilment: 'PICKUP', paymentMethod: 'CARD', paymentToken: 'tok_visa', idempotencyKey: 'key-1' };
+const pickup: PlaceOrderInput = {
+  lines: [{ productId: A, quantity: 2 }],
+  fulfilment: 'PICKUP',
+  paymentMethod: 'CARD',
+  paymentToken: 'tok_visa',
+  idempotencyKey: 'key-1',
+};
 
 function refused(input: PlaceOrderInput, field: string) {
   expect(() => validateOrderRequest(input)).toThrow(appError('BAD_USER_INPUT', { field }));
@@ -23,7 +29,11 @@ describe('validateOrderRequest', () => {
   });
 
   test('repeats of a product become one line, where it was first given, whatever the case of its id', () => {
-    const lines = [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }, { productId: A.toUpperCase(), quantity: 3 }];
+    const lines = [
+      { productId: A, quantity: 2 },
+      { productId: B, quantity: 1 },
+      { productId: A.toUpperCase(), quantity: 3 },
+    ];
     expect(validateOrderRequest({ ...pickup, lines }).lines).toStrictEqual([
       { productId: A, quantity: 5, index: 0 },
       { productId: B, quantity: 1, index: 1 },
@@ -58,7 +68,9 @@ describe('validateOrderRequest', () => {
     const line = (productId: string, quantity = 1) => ({ productId, quantity });
     refused({ ...pickup, lines: [] }, 'input.lines');
     refused({ ...pickup, lines: Array.from({ length: MAX_LINES + 1 }, () => line(A)) }, 'input.lines');
-    expect(validateOrderRequest({ ...pickup, lines: Array.from({ length: MAX_LINES }, (_, i) => line(i.toString(16).padStart(24, '0'))) }).lines).toHaveLength(MAX_LINES);
+    expect(validateOrderRequest({ ...pickup, lines: Array.from({ length: MAX_LINES }, (_, i) => line(i.toString(16).padStart(24, '0'))) }).lines).toHaveLength(
+      MAX_LINES,
+    );
     refused({ ...pickup, lines: [line(A), line('not-an-id')] }, 'input.lines[1].productId');
     refused({ ...pickup, lines: [line(A, 0)] }, 'input.lines[0].quantity');
     refused({ ...pickup, lines: [line(A, MAX_QUANTITY + 1)] }, 'input.lines[0].quantity');
@@ -67,7 +79,17 @@ describe('validateOrderRequest', () => {
   });
 
   test(`at most ${MAX_QUANTITY} of one product in all, naming the line that goes over`, () => {
-    refused({ ...pickup, lines: [{ productId: A, quantity: 30 }, { productId: B, quantity: 1 }, { productId: A, quantity: 21 }] }, 'input.lines[2].quantity');
+    refused(
+      {
+        ...pickup,
+        lines: [
+          { productId: A, quantity: 30 },
+          { productId: B, quantity: 1 },
+          { productId: A, quantity: 21 },
+        ],
+      },
+      'input.lines[2].quantity',
+    );
   });
 });
 
@@ -86,17 +108,51 @@ describe('validReason', () => {
 });
 
 describe('isSamePlacement', () => {
-  const input: PlaceOrderInput = { lines: [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }], fulfilment: 'PICKUP', paymentMethod: 'CARD', paymentToken: 'tok_visa', idempotencyKey: 'k' };
-  const placed = { lines: [{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }], fulfilment: 'PICKUP' as const, deliveryAddress: null, paymentMethod: 'CARD' as const };
+  const input: PlaceOrderInput = {
+    lines: [
+      { productId: A, quantity: 2 },
+      { productId: B, quantity: 1 },
+    ],
+    fulfilment: 'PICKUP',
+    paymentMethod: 'CARD',
+    paymentToken: 'tok_visa',
+    idempotencyKey: 'k',
+  };
+  const placed = {
+    lines: [
+      { productId: A, quantity: 2 },
+      { productId: B, quantity: 1 },
+    ],
+    fulfilment: 'PICKUP' as const,
+    deliveryAddress: null,
+    paymentMethod: 'CARD' as const,
+  };
 
   test('a repeat of the same request, lines in any order and repeats merged, is the same placement', () => {
     expect(isSamePlacement(placed, validateOrderRequest(input))).toBe(true);
-    const reordered = { ...input, lines: [{ productId: B, quantity: 1 }, { productId: A.toUpperCase(), quantity: 1 }, { productId: A, quantity: 1 }], paymentToken: 'tok_other' };
+    const reordered = {
+      ...input,
+      lines: [
+        { productId: B, quantity: 1 },
+        { productId: A.toUpperCase(), quantity: 1 },
+        { productId: A, quantity: 1 },
+      ],
+      paymentToken: 'tok_other',
+    };
     expect(isSamePlacement(placed, validateOrderRequest(reordered))).toBe(true);
   });
 
   test.each<[string, PlaceOrderInput]>([
-    ['another quantity', { ...input, lines: [{ productId: A, quantity: 3 }, { productId: B, quantity: 1 }] }],
+    [
+      'another quantity',
+      {
+        ...input,
+        lines: [
+          { productId: A, quantity: 3 },
+          { productId: B, quantity: 1 },
+        ],
+      },
+    ],
     ['a product fewer', { ...input, lines: [{ productId: A, quantity: 2 }] }],
     ['another fulfilment', { ...input, fulfilment: 'DELIVERY', deliveryAddress: '1 Bakery Lane' }],
     ['another payment method', { ...input, paymentMethod: 'WALLET', paymentToken: null }],

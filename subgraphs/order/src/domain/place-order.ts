@@ -83,7 +83,12 @@ export function validateOrderRequest(input: PlaceOrderInput): OrderRequest {
  * key, answered as a conflict rather than with an order the customer did not ask for.
  */
 export function isSamePlacement(
-  placed: { lines: ReadonlyArray<{ productId: string; quantity: number }>; fulfilment: Fulfilment; deliveryAddress: string | null; paymentMethod: PaymentMethod },
+  placed: {
+    lines: ReadonlyArray<{ productId: string; quantity: number }>;
+    fulfilment: Fulfilment;
+    deliveryAddress: string | null;
+    paymentMethod: PaymentMethod;
+  },
   request: OrderRequest,
 ): boolean {
   const quantities = (lines: ReadonlyArray<{ productId: string; quantity: number }>) =>

@@ -54,7 +54,9 @@ export class NotificationStore {
   }
 
   /** Stores the notification, or returns the one stored for this event before. */
-  async insertOrGet(notification: Pick<NotificationRecord, 'customerId' | 'orderId' | 'kind' | 'message' | 'channel'> & { id: string }): Promise<NotificationRecord> {
+  async insertOrGet(
+    notification: Pick<NotificationRecord, 'customerId' | 'orderId' | 'kind' | 'message' | 'channel'> & { id: string },
+  ): Promise<NotificationRecord> {
     const { id, ...fields } = notification;
     try {
       return (await this.model.create({ _id: id, ...fields, sentAt: null, pruneOn: isoDay(Date.now() + this.retentionDays * DAY_MS) })).toObject();

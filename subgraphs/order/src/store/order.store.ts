@@ -138,9 +138,19 @@ export class OrderStore {
    * Inserts a new order that is decided already (a sold-out product): its status, history and
    * events in one write. Null when the customer used this key before.
    */
-  insertDecided(order: NewOrder & { id: string }, change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>): Promise<OrderRecord | null> {
+  insertDecided(
+    order: NewOrder & { id: string },
+    change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>,
+  ): Promise<OrderRecord | null> {
     const { id, ...fields } = order;
-    return this.insert({ ...fields, ...change.set, _id: new Types.ObjectId(id), status: change.status, history: change.history, ...outboxFields(change.events) });
+    return this.insert({
+      ...fields,
+      ...change.set,
+      _id: new Types.ObjectId(id),
+      status: change.status,
+      history: change.history,
+      ...outboxFields(change.events),
+    });
   }
 
   /** A fresh id, for an order whose events must name it before it is written. */
@@ -186,7 +196,10 @@ export class OrderStore {
     if (history.length > 0) push.history = { $each: history };
     if (Object.keys(push).length > 0) update.$push = push;
     return toRecordOrNull(
-      await this.model.findOneAndUpdate({ _id: id, status: { $in: from } }, update, { returnDocument: 'after' }).lean<OrderDocument>().exec(),
+      await this.model
+        .findOneAndUpdate({ _id: id, status: { $in: from } }, update, { returnDocument: 'after' })
+        .lean<OrderDocument>()
+        .exec(),
     );
   }
 
@@ -210,6 +223,12 @@ export class OrderStore {
 
   /** Orders stuck in PLACED since before `before` (a process died in the middle of placing them). */
   async placedBefore(before: Date, limit: number): Promise<OrderRecord[]> {
-    return (await this.model.find({ status: 'PLACED', createdAt: { $lt: before } }).limit(limit).lean<OrderDocument[]>().exec()).map(toRecord);
+    return (
+      await this.model
+        .find({ status: 'PLACED', createdAt: { $lt: before } })
+        .limit(limit)
+        .lean<OrderDocument[]>()
+        .exec()
+    ).map(toRecord);
   }
 }

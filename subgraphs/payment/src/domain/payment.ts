@@ -76,7 +76,7 @@ export function validatePaymentRequest(input: AuthorizePaymentInput): PaymentReq
     customerId: checkId(input.customerId, 'input.customerId'),
     amount: checkAmount(input.amount, 'input.amount'),
     method: input.method,
-    token: input.method === 'CARD' ? (input.token?.trim() || null) : null,
+    token: input.method === 'CARD' ? input.token?.trim() || null : null,
   };
 }
 

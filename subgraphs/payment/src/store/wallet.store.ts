@@ -93,9 +93,6 @@ export class WalletStore {
 
   /** Gives the order's debit back, once; a no-op when the order was never debited or is paid back already. */
   async creditBack(customerId: string, orderId: string, amount: number): Promise<void> {
-    await this.model.updateOne(
-      { _id: customerId, debits: orderId, refunds: { $ne: orderId } },
-      { $inc: { balance: amount }, $addToSet: { refunds: orderId } },
-    );
+    await this.model.updateOne({ _id: customerId, debits: orderId, refunds: { $ne: orderId } }, { $inc: { balance: amount }, $addToSet: { refunds: orderId } });
   }
 }

@@ -1,13 +1,6 @@
 import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
-import {
-  checkQuantity,
-  MAX_STOCK,
-  validateNewProduct,
-  validateProductChanges,
-  type CreateProductInput,
-  type UpdateProductInput,
-} from '../domain/product.js';
+import { checkQuantity, MAX_STOCK, validateNewProduct, validateProductChanges, type CreateProductInput, type UpdateProductInput } from '../domain/product.js';
 import { StockErrors } from '../errors.js';
 import type { ProductRecord, ProductStore } from '../store/product.store.js';
 import type { StockNotices } from './stock-notices.js';

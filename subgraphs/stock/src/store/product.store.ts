@@ -86,7 +86,12 @@ export class ProductStore {
   }
 
   async findMany(ids: readonly string[]): Promise<ProductRecord[]> {
-    return (await this.model.find({ _id: { $in: ids } }).lean<ProductDocument[]>().exec()).map(toRecord);
+    return (
+      await this.model
+        .find({ _id: { $in: ids } })
+        .lean<ProductDocument[]>()
+        .exec()
+    ).map(toRecord);
   }
 
   async list(query: ProductListQuery): Promise<ProductRecord[]> {
@@ -102,7 +107,12 @@ export class ProductStore {
   }
 
   async archive(id: string): Promise<ProductRecord | null> {
-    return toRecordOrNull(await this.model.findOneAndUpdate({ _id: id }, { $set: { active: false } }, { returnDocument: 'after' }).lean<ProductDocument>().exec());
+    return toRecordOrNull(
+      await this.model
+        .findOneAndUpdate({ _id: id }, { $set: { active: false } }, { returnDocument: 'after' })
+        .lean<ProductDocument>()
+        .exec(),
+    );
   }
 
   /** Adds stock to an active product; null when it is missing or archived. */
@@ -113,7 +123,11 @@ export class ProductStore {
   async restock(id: string, quantity: number, maxStock: number): Promise<ProductRecord | null> {
     return toRecordOrNull(
       await this.model
-        .findOneAndUpdate({ _id: id, active: true, available: { $lte: maxStock - quantity } }, { $inc: { available: quantity, stocked: quantity } }, { returnDocument: 'after' })
+        .findOneAndUpdate(
+          { _id: id, active: true, available: { $lte: maxStock - quantity } },
+          { $inc: { available: quantity, stocked: quantity } },
+          { returnDocument: 'after' },
+        )
         .lean<ProductDocument>()
         .exec(),
     );
@@ -143,9 +157,6 @@ export class ProductStore {
 
   /** The order's hold has left the shop: held becomes sold; a no-op when already done. */
   async sellHold(productId: string, orderId: string, quantity: number): Promise<void> {
-    await this.model.updateOne(
-      { _id: productId, holds: orderId },
-      { $inc: { held: -quantity, sold: quantity }, $pullAll: { holds: [orderId] } },
-    );
+    await this.model.updateOne({ _id: productId, holds: orderId }, { $inc: { held: -quantity, sold: quantity }, $pullAll: { holds: [orderId] } });
   }
 }
