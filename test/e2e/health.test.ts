@@ -4,7 +4,7 @@
  * which subgraph is missing; a subgraph's readiness is its own store and Redis.
  */
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -28,13 +28,13 @@ async function readiness(url: string): Promise<{ status: number; body: Readiness
 test('a subgraph is ready on its own database and Redis', async () => {
   const { status, body } = await readiness(stack.services.url('stock', '/health/ready'));
   assert.equal(status, 200);
-  assert.deepEqual(body.checks, { database: 'ok', redis: 'ok' });
+  expect(body.checks).toEqual({ database: 'ok', redis: 'ok' });
 });
 
 test('the gateway stays ready with a subgraph down, reports it, and still answers what it can', async () => {
   const before = await readiness(stack.services.url('gateway', '/health/ready'));
   assert.equal(before.status, 200);
-  assert.deepEqual(before.body.dependencies, { stock: 'ok', order: 'ok', payment: 'ok', delivery: 'ok' });
+  expect(before.body.dependencies).toEqual({ stock: 'ok', order: 'ok', payment: 'ok', delivery: 'ok' });
 
   await stack.services.stopOne('payment');
   const after = await readiness(stack.services.url('gateway', '/health/ready'));

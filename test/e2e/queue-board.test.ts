@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Queues, type EventJob } from '../../lib/events.js';
@@ -89,7 +89,7 @@ test('staff see a failed job on the board and retry it', async () => {
   const { queues } = (await listed.json()) as {
     queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; failedReason: string }> }>;
   };
-  assert.deepEqual(queues.map((entry) => entry.name).sort(), Object.values(Queues).sort());
+  expect(queues.map((entry) => entry.name).sort()).toEqual(Object.values(Queues).sort());
   const notifications = queues.find((entry) => entry.name === Queues.notifications);
   assert.equal(notifications?.counts['failed'], 1);
   assert.equal(notifications?.jobs[0]?.id, id);
