@@ -111,5 +111,3 @@ async function answersPing(url: string): Promise<boolean> {
     client.disconnect();
   }
 }
-
-
