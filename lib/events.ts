@@ -6,6 +6,7 @@
  * dropped while the job is kept. Delivery is at least once: every handler is idempotent.
  */
 import { randomUUID } from 'node:crypto';
+import type { DeliveryStatusName, OrderStatusName } from './statuses.js';
 import { captureTrace, type TraceCarrier } from './telemetry.js';
 
 export const Queues = {
@@ -21,9 +22,6 @@ export const Queues = {
   promiseChecks: 'promise-checks',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
-
-export type OrderStatusName = 'PAYMENT_PENDING' | 'CONFIRMED' | 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED' | 'REJECTED';
-export type DeliveryStatusName = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
 
 export interface EventPayloads {
   /** The order moved; the customer can see it. */

@@ -4,7 +4,7 @@
  * selected. Notices may repeat (a relay retry) and carry no data a subscriber may not see.
  */
 import type { Redis } from 'ioredis';
-import type { OrderStatusName } from './events.js';
+import type { OrderStatusName } from './statuses.js';
 
 export const LiveChannels = {
   orderStatus: 'live:order-status',

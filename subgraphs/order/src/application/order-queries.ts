@@ -1,5 +1,5 @@
 import { hasRole, requireRole, requireViewer, type Viewer } from '../../../../lib/auth.js';
-import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
+import { isObjectIdString, parseId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
 import { isPublic, type OrderStatus } from '../domain/order.js';
 import type { NotificationStore } from '../store/notification.store.js';
@@ -15,7 +15,7 @@ export class OrderQueries {
   /** Someone else's order is indistinguishable from a missing one. */
   async order(viewer: Viewer | null, id: string): Promise<OrderRecord | null> {
     const known = requireViewer(viewer);
-    const order = await this.orders.find(parseObjectId(id, 'id').toHexString());
+    const order = await this.orders.find(parseId(id, 'id'));
     if (!order || !isPublic(order.status)) return null;
     return hasRole(known, 'STAFF') || hasRole(known, 'SERVICE') || order.customerId === known.id ? order : null;
   }

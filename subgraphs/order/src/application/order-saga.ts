@@ -8,7 +8,7 @@ import { AdmissionGate, AdmissionRefused } from '../../../../lib/admission-gate.
 import { requireRole, type Viewer } from '../../../../lib/auth.js';
 import { ErrorCode, isAppError } from '../../../../lib/errors.js';
 import { newEvent, type OutboxEvent } from '../../../../lib/events.js';
-import { parseObjectId } from '../../../../lib/ids.js';
+import { parseId } from '../../../../lib/ids.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { OutboxRelay } from '../../../../lib/outbox.js';
 import type { DeliveryClient } from '../clients/delivery.client.js';
@@ -293,7 +293,7 @@ export class OrderSaga {
 
   async cancel(viewer: Viewer | null, id: string, reason: string | null | undefined, requestId?: string): Promise<OrderRecord> {
     const customer = requireRole(viewer, 'CUSTOMER');
-    const orderId = parseObjectId(id, 'id').toHexString();
+    const orderId = parseId(id, 'id');
     const why = validReason(reason, 'reason') ?? 'cancelled by the customer';
     // Each pass cancels from the status it saw; a status that moved meanwhile is seen on the next
     // (statuses only move forward, so the passes end).
@@ -330,7 +330,7 @@ export class OrderSaga {
 
   async reject(viewer: Viewer | null, id: string, reason: string | null | undefined): Promise<OrderRecord> {
     requireRole(viewer, 'STAFF');
-    const orderId = parseObjectId(id, 'orderId').toHexString();
+    const orderId = parseId(id, 'orderId');
     const why = validReason(reason, 'reason') ?? 'rejected by the store';
     const order = await this.orders.find(orderId);
     if (!order || !isPublic(order.status)) throw OrderErrors.orderNotFound(id);

@@ -8,7 +8,7 @@
  * COMPLETED. PLACED (the saga's first steps are under way) and ABANDONED (a placement that could
  * not reach the stock service) are internal and never shown.
  */
-import type { OrderStatusName } from '../../../../lib/events.js';
+import type { OrderStatusName } from '../../../../lib/statuses.js';
 
 export type OrderStatus = OrderStatusName;
 export type InternalStatus = OrderStatus | 'PLACED' | 'ABANDONED';

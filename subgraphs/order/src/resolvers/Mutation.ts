@@ -1,5 +1,5 @@
 import { requireService } from '../../../../lib/auth.js';
-import { parseObjectId } from '../../../../lib/ids.js';
+import { parseId } from '../../../../lib/ids.js';
 import type { MutationResolvers } from '../generated/graphql.js';
 
 export const Mutation: MutationResolvers = {
@@ -8,6 +8,6 @@ export const Mutation: MutationResolvers = {
   rejectOrder: (_, { orderId, reason }, { saga, viewer }) => saga.reject(viewer, orderId, reason),
   recordDeliveryProgress: (_, { orderId, status }, { saga, viewer }) => {
     requireService(viewer);
-    return saga.recordDeliveryProgress(parseObjectId(orderId, 'orderId').toHexString(), status);
+    return saga.recordDeliveryProgress(parseId(orderId, 'orderId'), status);
   },
 };
