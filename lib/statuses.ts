@@ -8,3 +8,6 @@ export type OrderStatusName = 'PAYMENT_PENDING' | 'CONFIRMED' | 'ASSIGNED' | 'BA
 
 /** Where an order's delivery stands, from the moment a baker has it. */
 export type DeliveryStatusName = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
+
+/** Where an order's payment stands. */
+export type PaymentStatusName = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';

@@ -8,7 +8,7 @@
  * COMPLETED. PLACED (the saga's first steps are under way) and ABANDONED (a placement that could
  * not reach the stock service) are internal and never shown.
  */
-import type { OrderStatusName } from '../../../../lib/statuses.js';
+import type { DeliveryStatusName, OrderStatusName, PaymentStatusName } from '../../../../lib/statuses.js';
 
 export type OrderStatus = OrderStatusName;
 export type InternalStatus = OrderStatus | 'PLACED' | 'ABANDONED';
@@ -16,7 +16,8 @@ export type InternalStatus = OrderStatus | 'PLACED' | 'ABANDONED';
 export type Fulfilment = 'PICKUP' | 'DELIVERY';
 export type PaymentMethod = 'CARD' | 'WALLET';
 export type RejectionReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'INSUFFICIENT_FUNDS' | 'STORE_REJECTED';
-export type DeliveryStatus = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
+export type DeliveryStatus = DeliveryStatusName;
+export type PaymentStatus = PaymentStatusName;
 
 export interface StatusChange {
   status: OrderStatus;

@@ -9,6 +9,7 @@ import {
   type InternalStatus,
   type OrderStatus,
   type PaymentMethod,
+  type PaymentStatus,
   type RejectionReason,
   type StatusChange,
 } from '../domain/order.js';
@@ -19,8 +20,6 @@ export interface OrderLineRecord {
   quantity: number;
   unitPrice: number;
 }
-
-export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';
 
 /** A saga step that has been done for the order, so a repeat records nothing twice. */
 export type SagaStep = 'ReleaseStock' | 'CommitStock' | 'RefundPayment';
