@@ -14,7 +14,6 @@ import { DeliveryStore } from './store/delivery.store.js';
 
 runSubgraph<DeliveryContext, DeliverySettings>({
   name: 'delivery',
-  defaultPort: 4004,
   schema: new URL('../schema.graphql', import.meta.url),
   settings: readDeliverySettings,
   async build({ config, settings, db, redis, log, shutdown }) {

@@ -6,7 +6,6 @@ import { buildOrderContext } from './wiring.js';
 
 runSubgraph<OrderContext, ReturnType<typeof readOrderSettings>>({
   name: 'order',
-  defaultPort: 4002,
   schema: new URL('../schema.graphql', import.meta.url),
   settings: readOrderSettings,
   async build({ config, settings, db, redis, log, shutdown }) {

@@ -10,7 +10,6 @@ import { WalletStore } from './store/wallet.store.js';
 
 runSubgraph<PaymentContext, PaymentSettings>({
   name: 'payment',
-  defaultPort: 4003,
   schema: new URL('../schema.graphql', import.meta.url),
   settings: readPaymentSettings,
   async build({ db, log, settings }) {

@@ -10,7 +10,6 @@ import { ReservationStore } from './store/reservation.store.js';
 
 runSubgraph<StockContext>({
   name: 'stock',
-  defaultPort: 4001,
   schema: new URL('../schema.graphql', import.meta.url),
   async build({ config, db, redis, log, shutdown }) {
     const products = new ProductStore(db);
