@@ -18,7 +18,7 @@ export const Queues = {
   notifications: 'notifications',
   /** Delivery context: orders to assign, or to take back from their baker. */
   deliveryEvents: 'delivery-events',
-  /** Delivery context: a delayed job per order at its promise time. */
+  /** Delivery context: a delayed job per order at its promise time (a PromiseCheckJob, not an event). */
   promiseChecks: 'promise-checks',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
@@ -85,6 +85,20 @@ export interface EventJob<T extends EventType = EventType> {
   payload: EventPayloads[T];
   trace?: TraceCarrier;
 }
+
+/**
+ * The delayed job on `Queues.promiseChecks` that fires at an order's promise time. Only the delivery
+ * context produces and consumes it, but its queue is part of the contract like every other.
+ */
+export interface PromiseCheckJob {
+  orderId: string;
+}
+
+export const isPromiseCheckJob = (value: unknown): value is PromiseCheckJob =>
+  typeof value === 'object' && value !== null && 'orderId' in value && typeof value.orderId === 'string';
+
+/** One check per order however often it is scheduled: BullMQ drops a job whose id it holds. */
+export const promiseCheckJobId = (orderId: string): string => `promise-${orderId}`;
 
 /** Narrows a job to one event type. */
 export const isEvent = <T extends EventType>(job: EventJob, type: T): job is EventJob<T> => job.type === type;

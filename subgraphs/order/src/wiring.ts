@@ -15,7 +15,7 @@ import type { OrderSettings } from './settings.js';
 import { NotificationStore } from './store/notification.store.js';
 import { OrderStore } from './store/order.store.js';
 
-export interface OrderContextParts {
+export interface OrderParts {
   orders: OrderStore;
   notifications: NotificationStore;
   relay: OutboxRelay;
@@ -25,14 +25,14 @@ export interface OrderContextParts {
 }
 
 /** The order context's parts on its own database; the subgraph and the workers build it alike. */
-export async function buildOrderContext(deps: {
+export async function buildOrderParts(deps: {
   config: CommonConfig;
   settings: OrderSettings;
   db: Connection;
   redis: Redis;
   publisher?: EventPublisher;
   log: Logger;
-}): Promise<OrderContextParts> {
+}): Promise<OrderParts> {
   const { config, settings, db, redis, log } = deps;
   const orders = new OrderStore(db);
   const notifications = new NotificationStore(db, settings.notificationRetentionDays);

@@ -12,7 +12,7 @@ import { sagaHandler } from './handlers/saga.handler.js';
 import { LogChannel, WebhookChannel } from './notifications/channel.js';
 import { Notifier } from './notifications/notifier.js';
 import { readOrderSettings } from './settings.js';
-import { buildOrderContext } from './wiring.js';
+import { buildOrderParts } from './wiring.js';
 
 /** A placement still PLACED after this long lost its process. */
 const STUCK_PLACEMENT_MS = 2 * 60_000;
@@ -23,24 +23,24 @@ export const orderWorkers = defineContextWorkers({
   name: 'order',
   settings: readOrderSettings,
   async start({ config, settings, db, redis, publisher, workers, log, shutdown }) {
-    const context = await buildOrderContext({ config, settings, db, redis, publisher, log });
-    shutdown.add('order context', () => context.close());
+    const order = await buildOrderParts({ config, settings, db, redis, publisher, log });
+    shutdown.add('order parts', () => order.close());
     const channel = settings.notifications.channel === 'webhook' ? new WebhookChannel(settings.notifications.url) : new LogChannel(log);
-    const notifier = new Notifier(context.notifications, channel);
+    const notifier = new Notifier(order.notifications, channel);
 
     // One at a time, so reports about one order are applied in the order they were sent.
-    startEventWorker(Queues.orderEvents, orderEventsHandler(context.saga, context.orders, notifier), workers, { concurrency: 1 });
-    startEventWorker(Queues.orderSaga, sagaHandler(context.saga), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
+    startEventWorker(Queues.orderEvents, orderEventsHandler(order.saga, order.orders, notifier), workers, { concurrency: 1 });
+    startEventWorker(Queues.orderSaga, sagaHandler(order.saga), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
     startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: 4 });
 
-    context.relay.start(settings.outboxSweepMs);
-    shutdown.add('order outbox sweep', () => context.relay.stop());
+    order.relay.start(settings.outboxSweepMs);
+    shutdown.add('order outbox sweep', () => order.relay.stop());
     const stuck = setInterval(() => {
-      context.saga.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
+      order.saga.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
     }, 30_000);
     shutdown.add('stuck placement sweep', () => clearInterval(stuck));
     const prune = setInterval(() => {
-      context.notifications
+      order.notifications
         .prune()
         .then((deleted) => deleted > 0 && log.info({ deleted }, 'old notifications pruned'))
         .catch((error: unknown) => log.warn({ err: error }, 'notification pruning failed'));
