@@ -14,8 +14,8 @@ import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import { Types, type mongo } from 'mongoose';
 import { isObjectIdString } from './ids.js';
-import { Queues, ROUTES, type EventJob, type EventType, type OutboxEvent, type QueueName } from './events.js';
-import { LiveChannels, publishNotice } from './live.js';
+import { Queues, ROUTES, type EventJob, type OutboxEvent, type QueueName } from './events.js';
+import { publishNotice, type Announcement } from './live.js';
 import type { Logger } from './logger.js';
 
 /** Jobs keep their id long enough to drop repeats; failed ones stay for inspection. */
@@ -36,7 +36,8 @@ const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   [Queues.deliveryEvents]: { attempts: 100_000, backoff: { type: 'capped', delay: 1_000 } },
 };
 
-const isEvent = <T extends EventType>(event: OutboxEvent, type: T): event is OutboxEvent<T> => event.type === type;
+/** The live notice a context announces for one of its events, if any (see `LiveTopic`). */
+export type Announce = (event: OutboxEvent) => Announcement | null;
 
 export class EventPublisher {
   private readonly queues = new Map<QueueName, Queue<EventJob>>();
@@ -59,12 +60,10 @@ export class EventPublisher {
     return queue;
   }
 
-  async publish(event: OutboxEvent): Promise<void> {
+  /** Publishes an event to its consumers' queues, after the live notice it announces, if any. */
+  async publish(event: OutboxEvent, announcement: Announcement | null = null): Promise<void> {
     // The live notice first: a consumer's reaction (say, an assignment) must not overtake it.
-    if (isEvent(event, 'OrderStatusChanged')) {
-      const { orderId, customerId, status, at } = event.payload;
-      await publishNotice(this.connection, this.prefix, LiveChannels.orderStatus, { orderId, customerId, status, at });
-    }
+    if (announcement) await publishNotice(this.connection, this.prefix, announcement);
     const delay = event.notBefore ? Math.max(0, new Date(event.notBefore).getTime() - Date.now()) : 0;
     const job: EventJob = { eventId: event.id, type: event.type, payload: event.payload, ...(event.trace ? { trace: event.trace } : {}) };
     await Promise.all(ROUTES[event.type].map((name) => this.queue(name).add(event.type, job, { jobId: event.id, delay })));
@@ -108,7 +107,13 @@ export class OutboxRelay {
     private readonly collection: mongo.Collection<WithOutbox>,
     private readonly publisher: EventPublisher,
     private readonly log: Logger,
+    /** What the owning context announces live for its events (nothing, by default). */
+    private readonly announce: Announce = () => null,
   ) {}
+
+  private publish(event: OutboxEvent): Promise<void> {
+    return this.publisher.publish(event, this.announce(event));
+  }
 
   /**
    * Publishes the pending events of one document; the writer calls this right after its write.
@@ -118,7 +123,7 @@ export class OutboxRelay {
     id = documentId(id);
     const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
     for (const event of document?.outbox ?? []) {
-      await this.publisher.publish(event);
+      await this.publish(event);
       // Exactly the element as stored (read raw, never re-cast), so $pullAll matches it.
       await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: [event] } } as Document);
     }
@@ -147,7 +152,7 @@ export class OutboxRelay {
     id = documentId(id);
     void this.background(async () => {
       try {
-        for (const event of events) await this.publisher.publish(event);
+        for (const event of events) await this.publish(event);
         const filter = { _id: id, outbox: { $size: events.length } } as Document;
         const removed = await this.collection.updateOne(filter, { $pullAll: { outbox: [...events] }, $set: { outboxPending: false } } as Document);
         if (removed.modifiedCount === 0) await this.flush(id); // more was pushed meanwhile, or a sweep got there first

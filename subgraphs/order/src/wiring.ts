@@ -11,6 +11,7 @@ import { OrderSaga } from './application/order-saga.js';
 import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
+import { announceStatusChange } from './live-topic.js';
 import type { OrderSettings } from './settings.js';
 import { NotificationStore } from './store/notification.store.js';
 import { OrderStore } from './store/order.store.js';
@@ -40,7 +41,7 @@ export async function buildOrderParts(deps: {
 
   const ownsPublisher = !deps.publisher;
   const publisher = deps.publisher ?? new EventPublisher(redis, config.redisPrefix);
-  const relay = new OutboxRelay(orders.collection, publisher, log);
+  const relay = new OutboxRelay(orders.collection, publisher, log, announceStatusChange);
   const token = serviceTokenSource(config.auth, 'order');
   const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
   const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });
