@@ -8,7 +8,7 @@
  */
 
 /** The kernel modules that load nothing but one another: safe for any domain. */
-const PURE_KERNEL = '^lib/(errors|ids|statuses)\\.ts$';
+const PURE_KERNEL = '^lib/(contract|errors|ids|statuses)\\.ts$';
 /** Tests beside the domain may use Jest and test helpers. */
 const TESTS = '\\.test\\.ts$';
 
@@ -17,7 +17,7 @@ export default {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: "A domain/ imports only its own context's domain and error registry, and the pure kernel (lib/errors, lib/ids, lib/statuses).",
+      comment: "A domain/ imports only its own context's domain and error registry, and the pure kernel (lib/contract, lib/errors, lib/ids, lib/statuses).",
       severity: 'error',
       from: { path: '^subgraphs/([^/]+)/src/domain/', pathNot: TESTS },
       to: { pathNot: ['^subgraphs/$1/src/domain/', '^subgraphs/$1/src/errors\\.ts$', PURE_KERNEL] },

@@ -1,65 +1,16 @@
 /**
- * The contract between contexts: every queue, every event, who consumes it. Producers and
- * consumers import their names and payload types from here and nowhere else.
+ * The contract between contexts: every queue, every event, who consumes it (declared in
+ * lib/contract.ts, re-exported here). Producers and consumers import their names and payload
+ * types from here (domains, which must stay pure, from lib/contract.ts) and nowhere else.
  *
  * Events are BullMQ jobs, one queue per consuming context, job id = event id, so a repeat is
  * dropped while the job is kept. Delivery is at least once: every handler is idempotent.
  */
 import { randomUUID } from 'node:crypto';
-import type { DeliveryStatusName, OrderStatusName } from './statuses.js';
+import type { EventDraft, EventPayloads, EventType } from './contract.js';
 import { captureTrace, type TraceCarrier } from './telemetry.js';
 
-export const Queues = {
-  /** Order context: what other contexts tell it (assignment, delivery progress, delays). */
-  orderEvents: 'order-events',
-  /** Order context: the saga's follow-up calls and compensations, retried until they succeed. */
-  orderSaga: 'order-saga',
-  /** Order context: a message to the customer for every status change they can see. */
-  notifications: 'notifications',
-  /** Delivery context: orders to assign, or to take back from their baker. */
-  deliveryEvents: 'delivery-events',
-  /** Delivery context: a delayed job per order at its promise time (a PromiseCheckJob, not an event). */
-  promiseChecks: 'promise-checks',
-} as const;
-export type QueueName = (typeof Queues)[keyof typeof Queues];
-
-export interface EventPayloads {
-  /** The order moved; the customer can see it. */
-  OrderStatusChanged: {
-    orderId: string;
-    customerId: string;
-    status: OrderStatusName;
-    reason: string | null;
-    fulfilment: 'PICKUP' | 'DELIVERY';
-    /** ISO instant, once the order is confirmed. */
-    promisedBy: string | null;
-    at: string;
-  };
-  /** Delivery gave the order to a baker. */
-  BakerAssigned: { orderId: string; deliveryId: string; bakerId: string; bakerName: string };
-  /** Staff moved the order on in the kitchen or on the road. */
-  DeliveryProgressed: { orderId: string; status: DeliveryStatusName };
-  /** The promise time passed before the order was completed. */
-  DeliveryDelayed: { orderId: string; promisedBy: string };
-  /** Saga steps the order context owes other contexts; each is retried until it succeeds. */
-  ReleaseStock: { orderId: string };
-  CommitStock: { orderId: string };
-  RefundPayment: { orderId: string };
-  SettlePendingPayment: { orderId: string };
-}
-export type EventType = keyof EventPayloads;
-
-/** Which queues each event goes to. */
-export const ROUTES: { readonly [T in EventType]: readonly QueueName[] } = {
-  OrderStatusChanged: [Queues.notifications, Queues.deliveryEvents],
-  BakerAssigned: [Queues.orderEvents],
-  DeliveryProgressed: [Queues.orderEvents],
-  DeliveryDelayed: [Queues.orderEvents],
-  ReleaseStock: [Queues.orderSaga],
-  CommitStock: [Queues.orderSaga],
-  RefundPayment: [Queues.orderSaga],
-  SettlePendingPayment: [Queues.orderSaga],
-};
+export * from './contract.js';
 
 /** An event as it waits in an aggregate's outbox, written by the same update as the change. */
 export interface OutboxEvent<T extends EventType = EventType> {
@@ -76,6 +27,12 @@ export interface OutboxEvent<T extends EventType = EventType> {
 export function newEvent<T extends EventType>(type: T, payload: EventPayloads[T], notBefore: Date | null = null): OutboxEvent<T> {
   const trace = captureTrace();
   return { id: randomUUID(), type, payload, at: new Date(), notBefore, ...(trace ? { trace } : {}) };
+}
+
+/** The outbox event of a domain's draft: the same type, payload and delay, with an id and the trace. */
+export function fromDraft(draft: EventDraft): OutboxEvent {
+  const trace = captureTrace();
+  return { id: randomUUID(), type: draft.type, payload: draft.payload, at: new Date(), notBefore: draft.notBefore ?? null, ...(trace ? { trace } : {}) };
 }
 
 /** A job as a consumer receives it. */
