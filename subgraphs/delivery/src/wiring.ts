@@ -1,12 +1,9 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Connection } from 'mongoose';
 import { serviceTokenSource } from '../../../lib/auth.js';
-import type { CommonConfig } from '../../../lib/config.js';
 import { Queues, type PromiseCheckJob } from '../../../lib/events.js';
-import type { Logger } from '../../../lib/logger.js';
 import { DEFAULT_JOB_OPTIONS, EventPublisher, OutboxRelay } from '../../../lib/outbox.js';
 import { ServiceClient } from '../../../lib/service-client.js';
+import type { ContextPartsDependencies } from '../../../lib/worker-host.js';
 import { BakerAssignment } from './application/baker-assignment.js';
 import { flushWith } from './application/delivery-outbox.js';
 import { DeliveryProgress } from './application/delivery-progress.js';
@@ -27,14 +24,7 @@ export interface DeliveryParts {
 }
 
 /** The delivery context's parts on its own database; the subgraph and the workers build it alike. */
-export async function buildDeliveryParts(deps: {
-  config: CommonConfig;
-  settings: DeliverySettings;
-  db: Connection;
-  redis: Redis;
-  publisher?: EventPublisher;
-  log: Logger;
-}): Promise<DeliveryParts> {
+export async function buildDeliveryParts(deps: ContextPartsDependencies<DeliverySettings>): Promise<DeliveryParts> {
   const { config, settings, db, redis, log } = deps;
   const bakers = new BakerStore(db);
   const deliveries = new DeliveryStore(db);

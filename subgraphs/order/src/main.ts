@@ -11,6 +11,9 @@ runSubgraph<OrderContext, ReturnType<typeof readOrderSettings>>({
   async build({ config, settings, db, redis, log, shutdown }) {
     const order = await buildOrderParts({ config, settings, db, redis, log });
     shutdown.add('order parts', () => order.close());
-    return { resolvers, context: (base) => ({ ...base, orderQueries: order.queries, saga: order.saga }) };
+    return {
+      resolvers,
+      context: (base) => ({ ...base, orderQueries: order.queries, placing: order.placing, endings: order.endings, delivery: order.delivery }),
+    };
   },
 });

@@ -1,13 +1,15 @@
-import type { Redis } from 'ioredis';
-import type { Connection } from 'mongoose';
 import { serviceTokenSource } from '../../../lib/auth.js';
-import type { CommonConfig } from '../../../lib/config.js';
-import type { Logger } from '../../../lib/logger.js';
 import { EventPublisher, OutboxRelay } from '../../../lib/outbox.js';
 import { ServiceClient } from '../../../lib/service-client.js';
+import type { ContextPartsDependencies } from '../../../lib/worker-host.js';
 import { Catalogue } from './application/catalogue.js';
 import { OrderQueries } from './application/order-queries.js';
-import { OrderSaga } from './application/order-saga.js';
+import { EndEarly } from './application/end-early.js';
+import { FollowDelivery } from './application/follow-delivery.js';
+import { OrderChanges } from './application/order-changes.js';
+import { PaymentSettlement } from './application/payment-settlement.js';
+import { PlaceOrder } from './application/place-order.js';
+import { SagaSteps } from './application/saga-steps.js';
 import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
@@ -20,20 +22,18 @@ export interface OrderParts {
   orders: OrderStore;
   notifications: NotificationStore;
   relay: OutboxRelay;
-  saga: OrderSaga;
+  /** The use cases: placing, settling a pending payment, ending early, following the delivery, the saga's steps. */
+  placing: PlaceOrder;
+  payment: PaymentSettlement;
+  endings: EndEarly;
+  delivery: FollowDelivery;
+  sagaSteps: SagaSteps;
   queries: OrderQueries;
   close(): Promise<void>;
 }
 
 /** The order context's parts on its own database; the subgraph and the workers build it alike. */
-export async function buildOrderParts(deps: {
-  config: CommonConfig;
-  settings: OrderSettings;
-  db: Connection;
-  redis: Redis;
-  publisher?: EventPublisher;
-  log: Logger;
-}): Promise<OrderParts> {
+export async function buildOrderParts(deps: ContextPartsDependencies<OrderSettings>): Promise<OrderParts> {
   const { config, settings, db, redis, log } = deps;
   const orders = new OrderStore(db);
   const notifications = new NotificationStore(db, settings.notificationRetentionDays);
@@ -48,16 +48,23 @@ export async function buildOrderParts(deps: {
   const deliveryClient = new ServiceClient({ service: 'delivery', url: settings.deliveryUrl, token, log, timeoutMs: settings.deliveryTimeoutMs });
   const stock = new StockClient(stockClient);
   const catalogue = new Catalogue(stock, settings.catalogueMaxAgeMs);
-  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log, new DeliveryClient(deliveryClient));
+  const payments = new PaymentClient(paymentClient);
+  const changes = new OrderChanges(orders, relay);
+  const payment = new PaymentSettlement(orders, payments, changes, settings, log);
+  const placing = new PlaceOrder(orders, stock, payment, catalogue, changes, relay, settings);
 
   return {
     orders,
     notifications,
     relay,
-    saga,
+    placing,
+    payment,
+    endings: new EndEarly(orders, new DeliveryClient(deliveryClient), changes),
+    delivery: new FollowDelivery(orders, changes),
+    sagaSteps: new SagaSteps(orders, stock, payments),
     queries: new OrderQueries(orders, notifications),
     async close() {
-      saga.stopPlacing();
+      placing.stopPlacing();
       await relay.stop();
       stockClient.shutdown();
       paymentClient.shutdown();

@@ -29,14 +29,14 @@ export const orderWorkers = defineContextWorkers({
     const notifier = new Notifier(order.notifications, channel);
 
     // One at a time, so reports about one order are applied in the order they were sent.
-    startEventWorker(Queues.orderEvents, orderEventsHandler(order.saga, order.orders, notifier), workers, { concurrency: 1 });
-    startEventWorker(Queues.orderSaga, sagaHandler(order.saga), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
+    startEventWorker(Queues.orderEvents, orderEventsHandler(order.delivery, order.orders, notifier), workers, { concurrency: 1 });
+    startEventWorker(Queues.orderSaga, sagaHandler(order.payment, order.sagaSteps), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
     startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: 4 });
 
     order.relay.start(settings.outboxSweepMs);
     shutdown.add('order outbox sweep', () => order.relay.stop());
     const stuck = setInterval(() => {
-      order.saga.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
+      order.placing.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
     }, 30_000);
     shutdown.add('stuck placement sweep', () => clearInterval(stuck));
     const prune = setInterval(() => {

@@ -3,7 +3,8 @@ import { isObjectIdString, parseId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
 import { isPublic, type OrderStatus } from '../domain/order.js';
 import type { NotificationStore } from '../store/notification.store.js';
-import type { OrderRecord, OrderStore } from '../store/order.store.js';
+import type { OrderStore } from '../store/order.store.js';
+import type { Order } from '../domain/order.js';
 
 /** What customers and staff may read of orders: customers their own, staff everything. */
 export class OrderQueries {
@@ -13,7 +14,7 @@ export class OrderQueries {
   ) {}
 
   /** Someone else's order is indistinguishable from a missing one. */
-  async order(viewer: Viewer | null, id: string): Promise<OrderRecord | null> {
+  async order(viewer: Viewer | null, id: string): Promise<Order | null> {
     const known = requireViewer(viewer);
     const order = await this.orders.find(parseId(id, 'id'));
     if (!order || !isPublic(order.status)) return null;

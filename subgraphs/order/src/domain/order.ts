@@ -25,6 +25,43 @@ export interface StatusChange {
   reason: string | null;
 }
 
+export interface OrderLine {
+  productId: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+/** A step the saga owes another context, done once: a repeat records nothing twice. */
+export type SagaStep = 'ReleaseStock' | 'CommitStock' | 'RefundPayment';
+
+/** An order: what the customer asked for, where it stands, and what the other contexts said of it. */
+export interface Order {
+  id: string;
+  customerId: string;
+  idempotencyKey: string;
+  lines: OrderLine[];
+  total: number;
+  fulfilment: Fulfilment;
+  deliveryAddress: string | null;
+  paymentMethod: PaymentMethod;
+  /** Kept only while payment may still be retried. */
+  paymentToken: string | null;
+  status: InternalStatus;
+  rejectionReason: RejectionReason | null;
+  history: StatusChange[];
+  promisedBy: Date | null;
+  holdDeadline: Date | null;
+  // The customer's read model of the other contexts, kept current from events.
+  paymentStatus: PaymentStatus | null;
+  deliveryStatus: DeliveryStatus | null;
+  bakerName: string | null;
+  delayed: boolean;
+  sagaSteps: SagaStep[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export const PUBLIC_STATUSES: readonly OrderStatus[] = [
   'PAYMENT_PENDING',
   'CONFIRMED',

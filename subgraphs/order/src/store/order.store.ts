@@ -2,62 +2,17 @@ import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { OutboxEvent } from '../../../../lib/events.js';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
 import { outboxFields, outboxUpdate } from '../../../../lib/outbox.js';
-import {
-  PUBLIC_STATUSES,
-  type DeliveryStatus,
-  type Fulfilment,
-  type InternalStatus,
-  type OrderStatus,
-  type PaymentMethod,
-  type PaymentStatus,
-  type RejectionReason,
-  type StatusChange,
-} from '../domain/order.js';
+import { PUBLIC_STATUSES, type InternalStatus, type Order, type OrderStatus, type SagaStep, type StatusChange } from '../domain/order.js';
 
-export interface OrderLineRecord {
-  productId: string;
-  name: string;
-  quantity: number;
-  unitPrice: number;
-}
-
-/** A saga step that has been done for the order, so a repeat records nothing twice. */
-export type SagaStep = 'ReleaseStock' | 'CommitStock' | 'RefundPayment';
-
-interface OrderDocument {
+/** The stored document: the order with an ObjectId, and the outbox only the relay reads (see lib/outbox.ts). */
+interface OrderDocument extends Omit<Order, 'id'> {
   _id: Types.ObjectId;
-  customerId: string;
-  idempotencyKey: string;
-  lines: OrderLineRecord[];
-  total: number;
-  fulfilment: Fulfilment;
-  deliveryAddress: string | null;
-  paymentMethod: PaymentMethod;
-  /** Kept only while payment may still be retried. */
-  paymentToken: string | null;
-  status: InternalStatus;
-  rejectionReason: RejectionReason | null;
-  history: StatusChange[];
-  promisedBy: Date | null;
-  holdDeadline: Date | null;
-  // The customer's read model of the other contexts, kept current from events.
-  paymentStatus: PaymentStatus | null;
-  deliveryStatus: DeliveryStatus | null;
-  bakerName: string | null;
-  delayed: boolean;
-  sagaSteps: SagaStep[];
-  /** Events caused by the last changes, not yet published; only the relay reads them (see lib/outbox.ts). */
   outbox: unknown[];
   outboxPending: boolean;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
-/** An order as the rest of the context sees it: the document with its id as a string. */
-export type OrderRecord = Omit<OrderDocument, '_id' | 'outbox' | 'outboxPending'> & { id: string };
-
-const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, ...fields }: OrderDocument): OrderRecord => ({ id: _id.toHexString(), ...fields });
-const toRecordOrNull = (document: OrderDocument | null): OrderRecord | null => (document ? toRecord(document) : null);
+const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, ...fields }: OrderDocument): Order => ({ id: _id.toHexString(), ...fields });
+const toRecordOrNull = (document: OrderDocument | null): Order | null => (document ? toRecord(document) : null);
 
 const orderSchema = new Schema<OrderDocument>(
   {
@@ -129,7 +84,7 @@ export class OrderStore {
   }
 
   /** Inserts a new order in PLACED; null when the customer used this key before. */
-  insertPlaced(order: NewOrder): Promise<OrderRecord | null> {
+  insertPlaced(order: NewOrder): Promise<Order | null> {
     return this.insert({ ...order, _id: new Types.ObjectId(), status: 'PLACED', history: [], ...outboxFields([]) });
   }
 
@@ -140,7 +95,7 @@ export class OrderStore {
   insertDecided(
     order: NewOrder & { id: string },
     change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>,
-  ): Promise<OrderRecord | null> {
+  ): Promise<Order | null> {
     const { id, ...fields } = order;
     return this.insert({
       ...fields,
@@ -157,7 +112,7 @@ export class OrderStore {
     return new Types.ObjectId().toHexString();
   }
 
-  private async insert(document: Partial<OrderDocument>): Promise<OrderRecord | null> {
+  private async insert(document: Partial<OrderDocument>): Promise<Order | null> {
     try {
       const created = await this.model.create({ sagaSteps: [], ...document });
       return toRecord(created.toObject());
@@ -167,15 +122,15 @@ export class OrderStore {
     }
   }
 
-  async find(id: string): Promise<OrderRecord | null> {
+  async find(id: string): Promise<Order | null> {
     return toRecordOrNull(await this.model.findById(id).lean<OrderDocument>().exec());
   }
 
-  async findByKey(customerId: string, idempotencyKey: string): Promise<OrderRecord | null> {
+  async findByKey(customerId: string, idempotencyKey: string): Promise<Order | null> {
     return toRecordOrNull(await this.model.findOne({ customerId, idempotencyKey }).lean<OrderDocument>().exec());
   }
 
-  async list(query: OrderListQuery): Promise<OrderRecord[]> {
+  async list(query: OrderListQuery): Promise<Order[]> {
     const filter: Record<string, unknown> = { status: query.status ?? { $in: PUBLIC_STATUSES } };
     if (query.customerId) filter.customerId = query.customerId;
     if (query.beforeId) filter._id = { $lt: new Types.ObjectId(query.beforeId) };
@@ -187,7 +142,7 @@ export class OrderStore {
    * status, appends its history and puts its events in the outbox. Null when the order had moved
    * on: exactly one of any racing changes wins.
    */
-  async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<OrderRecord | null> {
+  async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<Order | null> {
     const history = change.history ?? [];
     const outbox = outboxUpdate(change.events ?? []);
     const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}), ...outbox.$set } };
@@ -221,7 +176,7 @@ export class OrderStore {
   }
 
   /** Orders stuck in PLACED since before `before` (a process died in the middle of placing them). */
-  async placedBefore(before: Date, limit: number): Promise<OrderRecord[]> {
+  async placedBefore(before: Date, limit: number): Promise<Order[]> {
     return (
       await this.model
         .find({ status: 'PLACED', createdAt: { $lt: before } })
