@@ -15,7 +15,8 @@ import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
 import { operationSpanNames, traceRequests } from './telemetry.js';
-import { countResolverErrors, createMetrics, metricsRouter, operationMetrics } from './metrics.js';
+import { countResolverErrors, createMetrics, metricsRouter, operationMetrics, storeCommandMetrics } from './metrics.js';
+import type { Connection } from 'mongoose';
 
 /** What every resolver of every subgraph receives; subgraphs add their own services to it. */
 export interface RequestContext {
@@ -33,6 +34,8 @@ export interface SubgraphServerOptions<TContext extends RequestContext> {
   log: Logger;
   verifier: TokenVerifier;
   readiness: Record<string, ReadinessCheck>;
+  /** The subgraph's database connection, whose commands its metrics count. */
+  database?: Connection;
   /** Adds the subgraph's own services to the request context. */
   context: (base: RequestContext) => TContext;
 }
@@ -54,6 +57,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
   const app = express();
   const httpServer = http.createServer(app);
   const metrics = createMetrics(options.name);
+  if (options.database) storeCommandMetrics(metrics, options.database);
   const apollo = new ApolloServer<TContext>({
     // Apollo types resolver maps with an unknown context; the context function below builds TContext.
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
