@@ -6,6 +6,7 @@ import { flushWith } from './application/delivery-outbox.js';
 import { DeliveryProgress } from './application/delivery-progress.js';
 import { OrderClient } from './clients/order.client.js';
 import type { DeliveryContext } from './context.js';
+import { createDeliveryLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { seedBakers } from './seed.js';
 import { readDeliverySettings, type DeliverySettings } from './settings.js';
@@ -39,6 +40,6 @@ runSubgraph<DeliveryContext, DeliverySettings>({
     shutdown.add('order client', () => order.shutdown());
 
     const progress = new DeliveryProgress(deliveries, flushWith(relay), order);
-    return { resolvers, context: (base) => ({ ...base, bakers, deliveries, progress }) };
+    return { resolvers, context: (base) => ({ ...base, bakers, deliveries, progress, loaders: createDeliveryLoaders(deliveries, bakers) }) };
   },
 });

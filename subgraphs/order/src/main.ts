@@ -1,5 +1,6 @@
 import { runSubgraph } from '../../../lib/subgraph-main.js';
 import type { OrderContext } from './context.js';
+import { createOrderLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { readOrderSettings } from './settings.js';
 import { buildOrderContext } from './wiring.js';
@@ -12,6 +13,6 @@ runSubgraph<OrderContext, ReturnType<typeof readOrderSettings>>({
   async build({ config, settings, db, redis, log, shutdown }) {
     const context = await buildOrderContext({ config, settings, db, redis, log });
     shutdown.add('order context', () => context.close());
-    return { resolvers, context: (base) => ({ ...base, orderQueries: context.queries, saga: context.saga }) };
+    return { resolvers, context: (base) => ({ ...base, orderQueries: context.queries, saga: context.saga, loaders: createOrderLoaders(context.queries) }) };
   },
 });

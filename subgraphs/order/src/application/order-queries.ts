@@ -14,8 +14,18 @@ export class OrderQueries {
 
   /** Someone else's order is indistinguishable from a missing one. */
   async order(viewer: Viewer | null, id: string): Promise<OrderRecord | null> {
+    requireViewer(viewer);
+    return this.visibleTo(viewer, await this.orders.find(parseObjectId(id, 'id').toHexString()));
+  }
+
+  /** The orders with these ids, in one query, for the per-request loader; visibility is `visibleTo`'s. */
+  findMany(ids: readonly string[]): Promise<OrderRecord[]> {
+    return this.orders.findMany(ids);
+  }
+
+  /** The order if the viewer may see it: customers their own, staff and services any; never an internal status. */
+  visibleTo(viewer: Viewer | null, order: OrderRecord | null): OrderRecord | null {
     const known = requireViewer(viewer);
-    const order = await this.orders.find(parseObjectId(id, 'id').toHexString());
     if (!order || !isPublic(order.status)) return null;
     return hasRole(known, 'STAFF') || hasRole(known, 'SERVICE') || order.customerId === known.id ? order : null;
   }
