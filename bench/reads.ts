@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ServiceName } from '../scripts/services.js';
 import { OrderDriver } from '../test/support/orders.js';
@@ -26,6 +27,7 @@ const ROUNDS = Number(process.env.BENCH_READS_ROUNDS ?? 6);
 const ROUND_SECONDS = Number(process.env.BENCH_READS_ROUND_SECONDS ?? 5);
 const ORDERS = 20;
 const SUBGRAPHS: ServiceName[] = ['stock', 'order', 'payment', 'delivery'];
+const PROCESSES: ServiceName[] = ['gateway', ...SUBGRAPHS];
 
 const PAGES = {
   catalogue: 'query CataloguePage { products(first: 20) { nodes { id name description price available soldOut limitedEdition } } }',
@@ -44,7 +46,69 @@ interface PageRun {
   errors: number;
   /** Store commands by subgraph, then by "command collection". */
   commands: Map<ServiceName, Map<string, number>>;
+  /** CPU seconds each process spent (process_cpu_seconds_total). */
+  cpu: Map<ServiceName, number>;
+  /** CPU seconds the store's processes spent. */
+  storeCpu: { ferretdb: number; postgres: number };
 }
+
+/** A process's CPU seconds so far. */
+async function cpuSeconds(stack: Stack, service: ServiceName): Promise<number> {
+  const text = await (await fetch(stack.services.url(service, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith('process_cpu_seconds_total'));
+  return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? NaN);
+}
+
+const allCpuSeconds = async (stack: Stack) => new Map(await Promise.all(PROCESSES.map(async (s) => [s, await cpuSeconds(stack, s)] as const)));
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** The store's processes (FerretDB, and PostgreSQL's postmaster, whose backends are its children), found by the port PostgreSQL listens on. */
+function storeProcesses(postgresUrl: string | undefined): { ferretdb: number[]; postgres: number[] } {
+  const port = postgresUrl ? new URL(postgresUrl).port : '';
+  const found = { ferretdb: [] as number[], postgres: [] as number[] };
+  if (!port) return found;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args[0]?.endsWith('/ferretdb') && args.some((arg) => arg.includes(`:${port}/`))) found.ferretdb.push(Number(entry));
+    if (args[0]?.endsWith('/postgres') && args.includes('-p') && args[args.indexOf('-p') + 1] === port) found.postgres.push(Number(entry));
+  }
+  return found;
+}
+
+/** CPU seconds of these processes, their live children, and the children they have reaped. */
+function processTreeCpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fields: string[];
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    } catch {
+      continue;
+    }
+    const [ppid, utime, stime, cutime, cstime] = [fields[1], fields[11], fields[12], fields[13], fields[14]].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (pids.includes(Number(entry))) ticks += utime + stime + cutime + cstime;
+    else if (pids.includes(ppid)) ticks += utime + stime;
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+let store = { ferretdb: [] as number[], postgres: [] as number[] };
+const storeCpuSeconds = () => ({ ferretdb: processTreeCpuSeconds(store.ferretdb), postgres: processTreeCpuSeconds(store.postgres) });
 
 /** A subgraph's store commands so far, by "command collection". */
 async function storeCommands(stack: Stack, service: ServiceName): Promise<Map<string, number>> {
@@ -81,6 +145,8 @@ async function customerWithOrders(stack: Stack): Promise<string> {
 /** `CLIENTS` clients requesting `page` back to back for `ROUND_SECONDS`, added to `run`. */
 async function round(stack: Stack, token: string, page: Page, run: PageRun): Promise<void> {
   const before = await allStoreCommands(stack);
+  const cpuBefore = await allCpuSeconds(stack);
+  const storeBefore = storeCpuSeconds();
   const started = performance.now();
   const until = started + ROUND_SECONDS * 1_000;
   await Promise.all(
@@ -95,6 +161,13 @@ async function round(stack: Stack, token: string, page: Page, run: PageRun): Pro
   );
   run.seconds += (performance.now() - started) / 1_000;
   const after = await allStoreCommands(stack);
+  const cpuAfter = await allCpuSeconds(stack);
+  const storeAfter = storeCpuSeconds();
+  run.storeCpu.ferretdb += storeAfter.ferretdb - storeBefore.ferretdb;
+  run.storeCpu.postgres += storeAfter.postgres - storeBefore.postgres;
+  for (const service of PROCESSES) {
+    run.cpu.set(service, (run.cpu.get(service) ?? 0) + (cpuAfter.get(service) ?? 0) - (cpuBefore.get(service) ?? 0));
+  }
   for (const service of SUBGRAPHS) {
     const counts = run.commands.get(service) ?? new Map<string, number>();
     for (const [key, count] of after.get(service) ?? []) {
@@ -107,6 +180,7 @@ async function round(stack: Stack, token: string, page: Page, run: PageRun): Pro
 
 const { infra, stack, stop } = await startBenchSystem();
 try {
+  store = storeProcesses(infra.postgresUrl);
   const baseline = await pointUpdateLatencies(infra.mongoUrl, `${stack.dbPrefix}_bench`);
   process.stdout.write(`placing ${ORDERS} orders of two lines for one customer...`);
   const token = await customerWithOrders(stack);
@@ -122,12 +196,12 @@ try {
   assert.ok(nodes.every((order) => order.lines.every((line) => line.product?.name) && order.payment && order.delivery?.baker));
 
   const runs: Record<Page, PageRun> = {
-    catalogue: { latencies: [], seconds: 0, errors: 0, commands: new Map() },
-    orders: { latencies: [], seconds: 0, errors: 0, commands: new Map() },
+    catalogue: { latencies: [], seconds: 0, errors: 0, commands: new Map(), cpu: new Map(), storeCpu: { ferretdb: 0, postgres: 0 } },
+    orders: { latencies: [], seconds: 0, errors: 0, commands: new Map(), cpu: new Map(), storeCpu: { ferretdb: 0, postgres: 0 } },
   };
   // Warm up both pages (connections, plans), then alternate.
   for (const page of ['catalogue', 'orders'] as const) {
-    const warm: PageRun = { latencies: [], seconds: 0, errors: 0, commands: new Map() };
+    const warm: PageRun = { latencies: [], seconds: 0, errors: 0, commands: new Map(), cpu: new Map(), storeCpu: { ferretdb: 0, postgres: 0 } };
     await round(stack, token, page, warm);
   }
   for (let i = 0; i < ROUNDS; i++) {
@@ -160,6 +234,10 @@ try {
     `order page rate / catalogue page rate: ${(rate('orders') / rate('catalogue')).toFixed(2)} (target 0.3 or more); order page p50 ${ms(runs.orders.latencies)} (target under 100 ms)`,
     `store queries per order page by kind: ${breakdown('orders')}`,
     `store queries per catalogue page by kind: ${breakdown('catalogue')}`,
+    ...(['catalogue', 'orders'] as const).map(
+      (page) =>
+        `CPU ms per ${page} page: ${[...PROCESSES.map((service) => [service, runs[page].cpu.get(service) ?? 0] as const), ...Object.entries(runs[page].storeCpu)].map(([name, seconds]) => `${name} ${((seconds * 1_000) / runs[page].latencies.length).toFixed(1)}`).join(', ')}`,
+    ),
     `${ROUNDS} rounds of ${ROUND_SECONDS} s per page, alternating, after one warm-up round each; ${ORDERS} orders of 2 lines (2 distinct products) for the customer`,
     `store baseline, point update by _id: median ${ms(baseline)}, p99 ${ms(baseline, 0.99)} (n=${baseline.length})`,
     `load average when done: ${os
