@@ -8,6 +8,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { Connection } from 'mongoose';
 import type { TokenVerifier, Viewer } from './auth.js';
 import { ErrorCode, isAppError, makeFormatError, toGraphQLError } from './errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
@@ -16,7 +17,6 @@ import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
 import { operationSpanNames, traceRequests } from './telemetry.js';
 import { countResolverErrors, createMetrics, metricsRouter, operationMetrics, storeCommandMetrics } from './metrics.js';
-import type { Connection } from 'mongoose';
 
 /** What every resolver of every subgraph receives; subgraphs add their own services to it. */
 export interface RequestContext {
