@@ -75,6 +75,7 @@ export function runSubgraph<TContext extends RequestContext, TSettings = undefin
       log,
       verifier: createServiceTokenVerifier(config.auth),
       readiness: { database: () => pingDatabase(db), redis: () => pingRedis(redis) },
+      database: db,
       context: parts.context,
     });
     shutdown.add('http', () => server.close());

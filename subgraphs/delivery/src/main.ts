@@ -1,5 +1,6 @@
 import { runSubgraph } from '../../../lib/subgraph-main.js';
 import type { DeliveryContext } from './context.js';
+import { createDeliveryLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { seedBakers } from './seed.js';
 import { readDeliverySettings, type DeliverySettings } from './settings.js';
@@ -15,6 +16,6 @@ runSubgraph<DeliveryContext, DeliverySettings>({
     shutdown.add('delivery parts', () => delivery.close());
     if (config.seedDemoData) await seedBakers(delivery.bakers, log);
     const { bakers, deliveries, progress } = delivery;
-    return { resolvers, context: (base) => ({ ...base, bakers, deliveries, progress }) };
+    return { resolvers, context: (base) => ({ ...base, bakers, deliveries, progress, loaders: createDeliveryLoaders(deliveries, bakers) }) };
   },
 });

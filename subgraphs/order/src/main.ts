@@ -1,5 +1,6 @@
 import { runSubgraph } from '../../../lib/subgraph-main.js';
 import type { OrderContext } from './context.js';
+import { createOrderLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { readOrderSettings } from './settings.js';
 import { buildOrderParts } from './wiring.js';
@@ -13,7 +14,14 @@ runSubgraph<OrderContext, ReturnType<typeof readOrderSettings>>({
     shutdown.add('order parts', () => order.close());
     return {
       resolvers,
-      context: (base) => ({ ...base, orderQueries: order.queries, placing: order.placing, endings: order.endings, delivery: order.delivery }),
+      context: (base) => ({
+        ...base,
+        orderQueries: order.queries,
+        placing: order.placing,
+        endings: order.endings,
+        delivery: order.delivery,
+        loaders: createOrderLoaders(order.queries),
+      }),
     };
   },
 });

@@ -15,8 +15,18 @@ export class OrderQueries {
 
   /** Someone else's order is indistinguishable from a missing one. */
   async order(viewer: Viewer | null, id: string): Promise<Order | null> {
+    requireViewer(viewer);
+    return this.visibleTo(viewer, await this.orders.find(parseId(id, 'id')));
+  }
+
+  /** The orders with these ids, in one query, for the per-request loader; visibility is `visibleTo`'s. */
+  findMany(ids: readonly string[]): Promise<Order[]> {
+    return this.orders.findMany(ids);
+  }
+
+  /** The order if the viewer may see it: customers their own, staff and services any; never an internal status. */
+  visibleTo(viewer: Viewer | null, order: Order | null): Order | null {
     const known = requireViewer(viewer);
-    const order = await this.orders.find(parseId(id, 'id'));
     if (!order || !isPublic(order.status)) return null;
     return hasRole(known, 'STAFF') || hasRole(known, 'SERVICE') || order.customerId === known.id ? order : null;
   }

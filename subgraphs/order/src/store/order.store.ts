@@ -1,5 +1,6 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { OutboxEvent } from '../../../../lib/events.js';
+import { isObjectIdString } from '../../../../lib/ids.js';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
 import { outboxFields, outboxUpdate } from '../../../../lib/outbox.js';
 import { PUBLIC_STATUSES, type InternalStatus, type Order, type OrderStatus, type SagaStep, type StatusChange } from '../domain/order.js';
@@ -124,6 +125,18 @@ export class OrderStore {
 
   async find(id: string): Promise<Order | null> {
     return toRecordOrNull(await this.model.findById(id).lean<OrderDocument>().exec());
+  }
+
+  /** The orders with these ids (one query: `$in` on `_id`); ids that are not object ids name none. */
+  async findMany(ids: readonly string[]): Promise<Order[]> {
+    const wellFormed = ids.filter(isObjectIdString);
+    if (wellFormed.length === 0) return [];
+    return (
+      await this.model
+        .find({ _id: { $in: wellFormed.map((id) => new Types.ObjectId(id)) } })
+        .lean<OrderDocument[]>()
+        .exec()
+    ).map(toRecord);
   }
 
   async findByKey(customerId: string, idempotencyKey: string): Promise<Order | null> {
