@@ -5,6 +5,7 @@
  * the relay publishes them. The same functions serve the GraphQL mutations and the queue handlers.
  */
 import { AdmissionGate, AdmissionRefused } from '../../../../lib/admission-gate.js';
+import { GroupCommit } from '../../../../lib/group-commit.js';
 import { requireRole, type Viewer } from '../../../../lib/auth.js';
 import { ErrorCode, isAppError } from '../../../../lib/errors.js';
 import { newEvent, type OutboxEvent } from '../../../../lib/events.js';
@@ -27,13 +28,23 @@ import {
 import { isSamePlacement, MAX_ORDER_TOTAL, validReason, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
 import { OrderErrors } from '../errors.js';
 import type { OrderSettings } from '../settings.js';
-import { OrderStore, type NewOrder, type OrderChange, type OrderLineRecord, type OrderRecord, type SagaStep } from '../store/order.store.js';
+import { OrderStore, type DecidedOrder, type NewOrder, type OrderChange, type OrderLineRecord, type OrderRecord, type SagaStep } from '../store/order.store.js';
 import type { Catalogue, Claim } from './catalogue.js';
 import { compensations, statusChanged } from './order-events.js';
+
+/** Most refusals in one insert: a few tens of kilobytes. */
+const REFUSALS_PER_WRITE = 200;
 
 export class OrderSaga {
   /** Admission control in front of the calls to stock and payment (see `OrderSettings.placements`). */
   private readonly placements: AdmissionGate;
+  /**
+   * The orders a sold-out product refuses, written many to a write: in a drop most customers are
+   * refused within the same second, and one insert per refusal would crowd out the placements
+   * that hold the last units. Bounded and timed like the placements: a refusal that cannot be
+   * written in time is answered TOO_BUSY having written nothing.
+   */
+  private readonly refusals: GroupCommit<DecidedOrder, OrderRecord | null>;
 
   constructor(
     private readonly orders: OrderStore,
@@ -46,6 +57,17 @@ export class OrderSaga {
     private readonly delivery: DeliveryClient,
   ) {
     this.placements = new AdmissionGate(settings.placements);
+    this.refusals = new GroupCommit({
+      maxBatch: REFUSALS_PER_WRITE,
+      // A refusal costs a few hundred bytes and no call elsewhere: at least one full write may wait.
+      maxQueue: Math.max(settings.placements.maxQueue, REFUSALS_PER_WRITE),
+      maxWaitMs: settings.placements.maxWaitMs,
+      write: async (batch) => {
+        const written = await orders.insertDecidedMany(batch);
+        relay.flushInBackground(batch.flatMap(({ order, change }, i) => (written[i] ? [{ id: order.id, events: change.events }] : [])));
+        return written;
+      },
+    });
   }
 
   // ------------------------------------------------------------------ placing an order
@@ -59,18 +81,24 @@ export class OrderSaga {
   async place(viewer: Viewer | null, input: PlaceOrderInput, requestId?: string): Promise<OrderRecord> {
     const customer = requireRole(viewer, 'CUSTOMER');
     const request = validateOrderRequest(input);
-    // A replay answers with its order, even while stock is down or the bakery is busy.
-    const existing = await this.orders.findByKey(customer.id, request.idempotencyKey);
-    if (existing) return this.settled(this.sameOrConflict(existing, request));
-
-    const lines = await this.priceLines(request, requestId);
-    const claim = this.catalogue.claim(lines);
-    if (!claim) return this.refuseSoldOut(customer.id, request, lines);
     try {
-      return await this.placements.run(() => this.placeAdmitted(customer.id, request, lines, claim, requestId));
+      return await this.placeNew(customer.id, request, requestId);
     } catch (error) {
+      // A replay answers with its order, even while stock is down or the bakery is busy. (Asked
+      // only now: in a drop, a key seen before is rare, and the unique index answers it anyway.)
+      const existing = await this.orders.findByKey(customer.id, request.idempotencyKey).catch(() => null);
+      if (existing) return this.settled(this.sameOrConflict(existing, request));
       if (error instanceof AdmissionRefused) throw OrderErrors.tooBusy(error.retryAfterMs);
       throw error;
+    }
+  }
+
+  private async placeNew(customerId: string, request: OrderRequest, requestId?: string): Promise<OrderRecord> {
+    const lines = await this.priceLines(request, requestId);
+    const claim = this.catalogue.claim(lines);
+    if (!claim) return this.refuseSoldOut(customerId, request, lines);
+    try {
+      return await this.placements.run(() => this.placeAdmitted(customerId, request, lines, claim, requestId));
     } finally {
       claim.release();
     }
@@ -79,6 +107,7 @@ export class OrderSaga {
   /** Stops admitting placements (shutdown); those already running finish. */
   stopPlacing(): void {
     this.placements.close();
+    this.refusals.close();
   }
 
   /** Known, active products at the catalogue's prices, checked before anything is written. */
@@ -104,20 +133,23 @@ export class OrderSaga {
     return this.holdAndPay(placed, claim, requestId);
   }
 
-  /** A sold-out order is decided before it is written: REJECTED, with its event, in one insert. */
+  /**
+   * A sold-out order is decided before it is written: REJECTED, with its event, in one insert that
+   * it shares with the other refusals of the moment (see `refusals`).
+   */
   private async refuseSoldOut(customerId: string, request: OrderRequest, lines: OrderLineRecord[]): Promise<OrderRecord> {
     const order = { ...this.newOrder(customerId, request, lines), id: OrderStore.newId() };
     const now = new Date();
-    const events = [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)];
-    const refused = await this.orders.insertDecided(order, {
-      status: 'REJECTED',
-      set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
-      history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
-      events,
+    const refused = await this.refusals.add({
+      order,
+      change: {
+        status: 'REJECTED',
+        set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
+        history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
+        events: [statusChanged(order, 'REJECTED', 'OUT_OF_STOCK', null, now)],
+      },
     });
-    if (!refused) return this.twinOf(customerId, request);
-    this.relay.flushInBackground(refused.id, events);
-    return refused;
+    return refused ?? this.twinOf(customerId, request);
   }
 
   private newOrder(customerId: string, request: OrderRequest, lines: OrderLineRecord[]): NewOrder {
