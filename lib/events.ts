@@ -7,10 +7,22 @@
  * dropped while the job is kept. Delivery is at least once: every handler is idempotent.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventDraft, EventPayloads, EventType } from './contract.js';
+import { Queues, ROUTES, type EventDraft, type EventPayloads, type EventType, type QueueName } from './contract.js';
 import { captureTrace, type TraceCarrier } from './telemetry.js';
 
 export * from './contract.js';
+
+/**
+ * The queues one event goes to: its routes, less the consumers that would drop it unread. Delivery
+ * follows an order from its confirmation on (an order refused or cancelled before it was ever
+ * confirmed has no delivery to take back), so it is not sent the moves of orders never confirmed:
+ * in a drop, that is one job fewer for each of the hundreds of orders refused at once.
+ */
+export function routesOf(event: OutboxEvent): readonly QueueName[] {
+  if (event.type !== 'OrderStatusChanged') return ROUTES[event.type];
+  const { status, promisedBy } = (event as OutboxEvent<'OrderStatusChanged'>).payload;
+  return status === 'CONFIRMED' || promisedBy !== null ? ROUTES.OrderStatusChanged : [Queues.notifications];
+}
 
 /** An event as it waits in an aggregate's outbox, written by the same update as the change. */
 export interface OutboxEvent<T extends EventType = EventType> {

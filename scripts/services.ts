@@ -226,7 +226,14 @@ export class Services {
   private entryArgs(spec: ServiceSpec): string[] {
     const { buildDir } = this.options;
     if (buildDir) return [path.join(buildDir, spec.entry.replace(/\.ts$/, '.js'))];
-    return [...(this.options.watch ? ['--watch'] : []), '--import', 'tsx', spec.entry];
+    // PROFILE_DIR=/some/dir: each process writes a V8 CPU profile there when it exits (for benchmarks).
+    return [
+      ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []),
+      ...(this.options.watch ? ['--watch'] : []),
+      '--import',
+      'tsx',
+      spec.entry,
+    ];
   }
 
   private pipeOutput(name: ServiceName, running: Running, file: string = name): void {

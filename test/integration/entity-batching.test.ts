@@ -131,20 +131,22 @@ describe('the order subgraph', () => {
   async function ordersOf(customerId: string, count: number, stores: OrderStore): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const order = await stores.insertDecided(
+      const [order] = await stores.insertDecidedMany([
         {
-          id: OrderStore.newId(),
-          customerId,
-          idempotencyKey: `key-${i}-${new Types.ObjectId().toHexString()}`,
-          lines: [{ productId: new Types.ObjectId().toHexString(), name: 'Rye', quantity: 2, unitPrice: 450 }],
-          total: 900,
-          fulfilment: 'PICKUP',
-          deliveryAddress: null,
-          paymentMethod: 'CARD',
-          paymentToken: null,
+          order: {
+            id: OrderStore.newId(),
+            customerId,
+            idempotencyKey: `key-${i}-${new Types.ObjectId().toHexString()}`,
+            lines: [{ productId: new Types.ObjectId().toHexString(), name: 'Rye', quantity: 2, unitPrice: 450 }],
+            total: 900,
+            fulfilment: 'PICKUP',
+            deliveryAddress: null,
+            paymentMethod: 'CARD',
+            paymentToken: null,
+          },
+          change: { status: 'CONFIRMED', history: [{ status: 'CONFIRMED', at: new Date(), reason: null }], events: [] },
         },
-        { status: 'CONFIRMED', history: [{ status: 'CONFIRMED', at: new Date(), reason: null }], events: [] },
-      );
+      ]);
       assert.ok(order);
       ids.push(order.id);
     }

@@ -1,12 +1,13 @@
 /**
  * Placing an order: hold its stock, take payment. In a rush, a sold-out product is refused at once
- * (one write, no call to stock or payment); the rest wait their turn in the admission gate, and one
+ * (one write shared with the other refusals of the moment, no call to stock or payment); the rest wait their turn in the admission gate, and one
  * that cannot start in time is refused with TOO_BUSY having done nothing, so a retry with the same
  * key is always safe.
  */
 import { AdmissionGate, AdmissionRefused } from '../../../../lib/admission-gate.js';
 import { requireRole, type Viewer } from '../../../../lib/auth.js';
 import { fromDraft } from '../../../../lib/events.js';
+import { GroupCommit } from '../../../../lib/group-commit.js';
 import type { OutboxRelay } from '../../../../lib/outbox.js';
 import type { StockClient } from '../clients/stock.client.js';
 import { isPublic, type Order, type OrderLine } from '../domain/order.js';
@@ -14,14 +15,24 @@ import { abandonPlacement, rejectOutOfStock } from '../domain/order-transitions.
 import { isSamePlacement, MAX_ORDER_TOTAL, validateOrderRequest, type OrderRequest, type PlaceOrderInput } from '../domain/place-order.js';
 import { OrderErrors } from '../errors.js';
 import type { OrderSettings } from '../settings.js';
-import { OrderStore, type NewOrder } from '../store/order.store.js';
+import { OrderStore, type DecidedOrder, type NewOrder } from '../store/order.store.js';
 import type { Catalogue, Claim } from './catalogue.js';
 import type { OrderChanges } from './order-changes.js';
 import type { PaymentSettlement } from './payment-settlement.js';
 
+/** Most refusals in one insert: a few tens of kilobytes. */
+const REFUSALS_PER_WRITE = 200;
+
 export class PlaceOrder {
   /** Admission control in front of the calls to stock and payment (see `OrderSettings.placements`). */
   private readonly placements: AdmissionGate;
+  /**
+   * The orders a sold-out product refuses, written many to a write: in a drop most customers are
+   * refused within the same second, and one insert per refusal would crowd out the placements
+   * that hold the last units. Bounded and timed like the placements: a refusal that cannot be
+   * written in time is answered TOO_BUSY having written nothing.
+   */
+  private readonly refusals: GroupCommit<DecidedOrder, Order | null>;
 
   constructor(
     private readonly orders: OrderStore,
@@ -33,24 +44,41 @@ export class PlaceOrder {
     private readonly settings: OrderSettings,
   ) {
     this.placements = new AdmissionGate(settings.placements);
+    this.refusals = new GroupCommit({
+      maxBatch: REFUSALS_PER_WRITE,
+      // A refusal costs a few hundred bytes and no call elsewhere: at least one full write may wait.
+      maxQueue: Math.max(settings.placements.maxQueue, REFUSALS_PER_WRITE),
+      maxWaitMs: settings.placements.maxWaitMs,
+      write: async (batch) => {
+        const written = await orders.insertDecidedMany(batch);
+        relay.flushInBackground(batch.flatMap(({ order, change }, i) => (written[i] ? [{ id: order.id, events: change.events }] : [])));
+        return written;
+      },
+    });
   }
 
   /** Places an order, or answers with the order its idempotency key placed before. */
   async place(viewer: Viewer | null, input: PlaceOrderInput, requestId?: string): Promise<Order> {
     const customer = requireRole(viewer, 'CUSTOMER');
     const request = validateOrderRequest(input);
-    // A replay answers with its order, even while stock is down or the bakery is busy.
-    const existing = await this.orders.findByKey(customer.id, request.idempotencyKey);
-    if (existing) return this.settled(this.sameOrConflict(existing, request));
-
-    const lines = await this.priceLines(request, requestId);
-    const claim = this.catalogue.claim(lines);
-    if (!claim) return this.refuseSoldOut(customer.id, request, lines);
     try {
-      return await this.placements.run(() => this.placeAdmitted(customer.id, request, lines, claim, requestId));
+      return await this.placeNew(customer.id, request, requestId);
     } catch (error) {
+      // A replay answers with its order, even while stock is down or the bakery is busy. (Asked
+      // only now: in a drop, a key seen before is rare, and the unique index answers it anyway.)
+      const existing = await this.orders.findByKey(customer.id, request.idempotencyKey).catch(() => null);
+      if (existing) return this.settled(this.sameOrConflict(existing, request));
       if (error instanceof AdmissionRefused) throw OrderErrors.tooBusy(error.retryAfterMs);
       throw error;
+    }
+  }
+
+  private async placeNew(customerId: string, request: OrderRequest, requestId?: string): Promise<Order> {
+    const lines = await this.priceLines(request, requestId);
+    const claim = this.catalogue.claim(lines);
+    if (!claim) return this.refuseSoldOut(customerId, request, lines);
+    try {
+      return await this.placements.run(() => this.placeAdmitted(customerId, request, lines, claim, requestId));
     } finally {
       claim.release();
     }
@@ -59,6 +87,7 @@ export class PlaceOrder {
   /** Stops admitting placements (shutdown); those already running finish. */
   stopPlacing(): void {
     this.placements.close();
+    this.refusals.close();
   }
 
   /** Known, active products at the catalogue's prices, checked before anything is written. */
@@ -84,15 +113,15 @@ export class PlaceOrder {
     return this.holdAndPay(placed, claim, requestId);
   }
 
-  /** A sold-out order is decided before it is written: REJECTED, with its event, in one insert. */
+  /**
+   * A sold-out order is decided before it is written: REJECTED, with its event, in one insert that
+   * it shares with the other refusals of the moment (see `refusals`).
+   */
   private async refuseSoldOut(customerId: string, request: OrderRequest, lines: OrderLine[]): Promise<Order> {
     const order = { ...this.newOrder(customerId, request, lines), id: OrderStore.newId() };
-    const { to, set, history, events: drafts } = rejectOutOfStock(order, new Date());
-    const events = drafts.map(fromDraft);
-    const refused = await this.orders.insertDecided(order, { status: to, set, history, events });
-    if (!refused) return this.twinOf(customerId, request);
-    this.relay.flushInBackground(refused.id, events);
-    return refused;
+    const { to, set, history, events } = rejectOutOfStock(order, new Date());
+    const refused = await this.refusals.add({ order, change: { status: to, set, history, events: events.map(fromDraft) } });
+    return refused ?? this.twinOf(customerId, request);
   }
 
   private newOrder(customerId: string, request: OrderRequest, lines: OrderLine[]): NewOrder {

@@ -1,4 +1,4 @@
-import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { mongo, Schema, Types, type Connection, type Model } from 'mongoose';
 import type { OutboxEvent } from '../../../../lib/events.js';
 import { isObjectIdString } from '../../../../lib/ids.js';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
@@ -60,6 +60,42 @@ export interface OrderChange {
   events?: OutboxEvent[];
 }
 
+/** A new order with its verdict already given: inserted as it will stay. */
+export interface DecidedOrder {
+  order: NewOrder & { id: string };
+  change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>;
+}
+
+/**
+ * The stored form of a decided order, every field the schema declares with its default, written
+ * without a mongoose document so that a burst of them costs one write and no per-order casting.
+ * The store's tests compare it with what the schema itself makes of the same order.
+ */
+function decidedDocument({ order, change }: DecidedOrder, now: Date): OrderDocument {
+  const { id, ...fields } = order;
+  return {
+    _id: new Types.ObjectId(id),
+    ...fields,
+    lines: fields.lines.map(({ productId, name, quantity, unitPrice }) => ({ productId, name, quantity, unitPrice })),
+    deliveryAddress: fields.deliveryAddress ?? null,
+    paymentToken: fields.paymentToken ?? null,
+    status: change.status,
+    rejectionReason: null,
+    history: change.history.map(({ status, at, reason }) => ({ status, at, reason: reason ?? null })),
+    promisedBy: null,
+    holdDeadline: null,
+    paymentStatus: null,
+    deliveryStatus: null,
+    bakerName: null,
+    delayed: false,
+    sagaSteps: [],
+    ...change.set,
+    ...outboxFields(change.events),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export interface OrderListQuery {
   customerId?: string;
   status?: OrderStatus;
@@ -90,22 +126,23 @@ export class OrderStore {
   }
 
   /**
-   * Inserts a new order that is decided already (a sold-out product): its status, history and
-   * events in one write. Null when the customer used this key before.
+   * Inserts orders that are decided already (a sold-out product refuses them at once), each with
+   * its status, history and events, all in one write. Each answer is the order, or null where its
+   * customer used that key before (the unique index refused it alone).
    */
-  insertDecided(
-    order: NewOrder & { id: string },
-    change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>,
-  ): Promise<Order | null> {
-    const { id, ...fields } = order;
-    return this.insert({
-      ...fields,
-      ...change.set,
-      _id: new Types.ObjectId(id),
-      status: change.status,
-      history: change.history,
-      ...outboxFields(change.events),
-    });
+  async insertDecidedMany(decided: readonly DecidedOrder[]): Promise<Array<Order | null>> {
+    const now = new Date();
+    const documents = decided.map((one) => decidedDocument(one, now));
+    const refused = new Set<number>();
+    try {
+      await this.collection.insertMany(documents, { ordered: false });
+    } catch (error) {
+      if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
+      for (const writeError of writeErrors) refused.add(writeError.index);
+    }
+    return documents.map((document, i) => (refused.has(i) ? null : toRecord(document)));
   }
 
   /** A fresh id, for an order whose events must name it before it is written. */
