@@ -89,6 +89,25 @@ describe('publishing in the background', () => {
   });
 });
 
+describe('a burst cleared in one update command', () => {
+  // FerretDB 1.24.2 held each statement's connection to the end of the command, so one with more
+  // statements than its pool (50 connections) never finished (tools/ferretdb/patches/0002).
+  test('of more statements than the store has connections finishes, each document cleared', async () => {
+    const collection = db.collection('burst');
+    const publisher = new EventPublisher(redis, prefix);
+    const relay = new OutboxRelay(collection, publisher, log);
+    const written = Array.from({ length: 120 }, (_, i) => ({ id: `burst-${i}`, events: [newEvent('ReleaseStock', { orderId: randomUUID() })] }));
+    await collection.insertMany(written.map(({ id, events }) => ({ _id: id, ...outboxFields(events) }) as never));
+
+    relay.flushInBackground(written);
+
+    await eventually(async () => (await collection.countDocuments({ outboxPending: true } as never)) === 0, { what: 'every flag to be cleared' });
+    expect(await collection.countDocuments({ outboxPending: false } as never)).toBe(120);
+    await relay.stop();
+    await publisher.close();
+  });
+});
+
 describe('notifications', () => {
   test('are kept for their retention, then pruned a day at a time', async () => {
     const store = new NotificationStore(db, 2);
