@@ -115,4 +115,17 @@ describe('AdmissionGate', () => {
   it('fails fast on options that make no sense', () => {
     expect(() => new AdmissionGate({ concurrency: 0, maxQueue: 1, maxWaitMs: 1 })).toThrow(/concurrency/);
   });
+
+  it("waits no longer than a task's own shorter wait, and refuses at once one that has none left", async () => {
+    const gate = new AdmissionGate({ concurrency: 1, maxQueue: 10, maxWaitMs: 10_000 });
+    const running = heldTask();
+    void gate.run(running.task);
+    await settle();
+
+    const hurried = gate.run(async () => 'ran', 500);
+    await expect(gate.run(async () => 'ran', 0)).rejects.toMatchObject({ reason: 'wait-expired' });
+    jest.advanceTimersByTime(501);
+    await expect(hurried).rejects.toMatchObject({ reason: 'wait-expired' });
+    running.finish();
+  });
 });

@@ -58,9 +58,13 @@ export class AdmissionGate {
     return this.queue.length;
   }
 
-  /** Runs `task` once admitted; rejects with AdmissionRefused, without running it, otherwise. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.admit();
+  /**
+   * Runs `task` once admitted; rejects with AdmissionRefused, without running it, otherwise.
+   * `maxWaitMs` shortens the wait for this task (its caller's deadline is nearer); zero or less
+   * admits it only if it can start at once.
+   */
+  async run<T>(task: () => Promise<T>, maxWaitMs = this.options.maxWaitMs): Promise<T> {
+    await this.admit(Math.min(maxWaitMs, this.options.maxWaitMs));
     const started = Date.now();
     try {
       return await task();
@@ -85,13 +89,14 @@ export class AdmissionGate {
     return Math.max(1_000, Math.ceil(((this.queue.length + 1) * this.averageMs) / this.options.concurrency));
   }
 
-  private admit(): Promise<void> {
+  private admit(maxWaitMs: number): Promise<void> {
     if (this.closed) return Promise.reject(new AdmissionRefused('closed', 1_000));
     if (this.active < this.options.concurrency && this.queue.length === 0) {
       this.active++;
       return Promise.resolve();
     }
     if (this.queue.length >= this.options.maxQueue) return Promise.reject(new AdmissionRefused('queue-full', this.retryAfterMs()));
+    if (maxWaitMs <= 0) return Promise.reject(new AdmissionRefused('wait-expired', this.retryAfterMs()));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         start: resolve,
@@ -100,7 +105,7 @@ export class AdmissionGate {
           const index = this.queue.indexOf(waiter);
           if (index >= 0) this.queue.splice(index, 1);
           reject(new AdmissionRefused('wait-expired', this.retryAfterMs()));
-        }, this.options.maxWaitMs),
+        }, maxWaitMs),
       };
       this.queue.push(waiter);
     });

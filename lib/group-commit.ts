@@ -48,12 +48,16 @@ export class GroupCommit<T, R> {
     return this.queue.length;
   }
 
-  /** Writes `item` with whatever else is waiting; rejects with AdmissionRefused, having written nothing, if it cannot in time. */
-  add(item: T): Promise<R> {
+  /**
+   * Writes `item` with whatever else is waiting; rejects with AdmissionRefused, having written
+   * nothing, if its write cannot start by `maxWaitMs` from now or by `startBy` (an instant in
+   * epoch ms: its caller's deadline less the write's own time), whichever comes first.
+   */
+  add(item: T, startBy = Number.POSITIVE_INFINITY): Promise<R> {
     if (this.closed) return Promise.reject(new AdmissionRefused('closed', 1_000));
     if (this.queue.length >= this.options.maxQueue) return Promise.reject(new AdmissionRefused('queue-full', this.retryAfterMs()));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, deadline: Date.now() + this.options.maxWaitMs, resolve, reject });
+      this.queue.push({ item, deadline: Math.min(Date.now() + this.options.maxWaitMs, startBy), resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // The rest of this turn of the event loop joins the first write.

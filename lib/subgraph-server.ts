@@ -13,6 +13,7 @@ import type { TokenVerifier, Viewer } from './auth.js';
 import { ErrorCode, isAppError } from './errors.js';
 import { makeFormatError, toGraphQLError } from './graphql-errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
+import { DEADLINE_HEADER, deadlineFrom } from './deadline.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
@@ -24,6 +25,8 @@ export interface RequestContext {
   viewer: Viewer | null;
   requestId: string;
   log: Logger;
+  /** When the caller gives up on this request (epoch ms; see lib/deadline.ts), if it said. */
+  deadline: number | null;
 }
 
 export interface SubgraphServerOptions<TContext extends RequestContext> {
@@ -89,7 +92,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
         const log = options.log.child({ requestId });
         // Only the gateway and other services get in: no token, or a user's token, is refused.
         const viewer = await verify(options.verifier, req.header('authorization'));
-        return options.context({ viewer, requestId, log });
+        return options.context({ viewer, requestId, log, deadline: deadlineFrom(req.header(DEADLINE_HEADER)) });
       },
     }),
   );

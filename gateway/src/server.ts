@@ -13,6 +13,7 @@ import { ErrorCode } from '../../lib/errors.js';
 import { makeFormatError } from '../../lib/graphql-errors.js';
 import { healthRouter } from '../../lib/health.js';
 import { connectRedis } from '../../lib/redis.js';
+import { DEADLINE_HEADER, deadlineHeader } from '../../lib/deadline.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
 import { injectTraceHeaders, operationSpanNames, traceRequests } from '../../lib/telemetry.js';
@@ -71,7 +72,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     buildService: ({ name, url }) =>
       new SubgraphDataSource(credential, {
         url: config.subgraphUrls[name as SubgraphName] ?? url,
-        fetcher: (target, init) => timedFetch(name, () => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) })),
+        fetcher: (target, init) =>
+          timedFetch(name, () => {
+            // The subgraph learns when we give up, so it never starts what it could not finish by then.
+            const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
+            headers.set(DEADLINE_HEADER, deadlineHeader(config.subgraphTimeoutMs));
+            return fetch(target, { ...init, headers, signal: AbortSignal.timeout(config.subgraphTimeoutMs) });
+          }),
       }),
     logger: log.child({ component: 'apollo-gateway' }),
   });

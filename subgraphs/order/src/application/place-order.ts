@@ -20,6 +20,9 @@ import type { Catalogue, Claim } from './catalogue.js';
 import type { OrderChanges } from './order-changes.js';
 import type { PaymentSettlement } from './payment-settlement.js';
 
+/** What one write to the store (and answering) is given before a caller's deadline. */
+const REFUSAL_MS = 1_000;
+
 /** Most refusals in one insert: a few tens of kilobytes. */
 const REFUSALS_PER_WRITE = 200;
 
@@ -57,12 +60,19 @@ export class PlaceOrder {
     });
   }
 
-  /** Places an order, or answers with the order its idempotency key placed before. */
-  async place(viewer: Viewer | null, input: PlaceOrderInput, requestId?: string): Promise<Order> {
+  /**
+   * Places an order, or answers with the order its idempotency key placed before. `deadline` is
+   * when the caller gives up (lib/deadline.ts): nothing is started that could not be answered by
+   * then, so a caller that was told "unavailable" never finds it placed after all.
+   */
+  async place(viewer: Viewer | null, input: PlaceOrderInput, requestId?: string, deadline: number | null = null): Promise<Order> {
     const customer = requireRole(viewer, 'CUSTOMER');
     const request = validateOrderRequest(input);
+    // Waited too long before we saw it (a backlog in front of this process): refuse, having done
+    // nothing, without even a look-up; a retry with the same key finds its order if there is one.
+    if (deadline !== null && Date.now() > deadline - REFUSAL_MS) throw OrderErrors.tooBusy(this.settings.placements.maxWaitMs);
     try {
-      return await this.placeNew(customer.id, request, requestId);
+      return await this.placeNew(customer.id, request, requestId, deadline ?? Number.POSITIVE_INFINITY);
     } catch (error) {
       // A replay answers with its order, even while stock is down or the bakery is busy. (Asked
       // only now: in a drop, a key seen before is rare, and the unique index answers it anyway.)
@@ -73,12 +83,15 @@ export class PlaceOrder {
     }
   }
 
-  private async placeNew(customerId: string, request: OrderRequest, requestId?: string): Promise<Order> {
+  private async placeNew(customerId: string, request: OrderRequest, requestId: string | undefined, deadline: number): Promise<Order> {
     const lines = await this.priceLines(request, requestId);
     const claim = this.catalogue.claim(lines);
-    if (!claim) return this.refuseSoldOut(customerId, request, lines);
+    if (!claim) return this.refuseSoldOut(customerId, request, lines, deadline - REFUSAL_MS);
     try {
-      return await this.placements.run(() => this.placeAdmitted(customerId, request, lines, claim, requestId));
+      // Start only in time to call stock and payment within their own timeouts before the deadline.
+      const { stockTimeoutMs, paymentTimeoutMs } = this.settings;
+      const startBy = deadline - stockTimeoutMs - paymentTimeoutMs - REFUSAL_MS;
+      return await this.placements.run(() => this.placeAdmitted(customerId, request, lines, claim, requestId), startBy - Date.now());
     } finally {
       claim.release();
     }
@@ -117,10 +130,10 @@ export class PlaceOrder {
    * A sold-out order is decided before it is written: REJECTED, with its event, in one insert that
    * it shares with the other refusals of the moment (see `refusals`).
    */
-  private async refuseSoldOut(customerId: string, request: OrderRequest, lines: OrderLine[]): Promise<Order> {
+  private async refuseSoldOut(customerId: string, request: OrderRequest, lines: OrderLine[], startBy: number): Promise<Order> {
     const order = { ...this.newOrder(customerId, request, lines), id: OrderStore.newId() };
     const { to, set, history, events } = rejectOutOfStock(order, new Date());
-    const refused = await this.refusals.add({ order, change: { status: to, set, history, events: events.map(fromDraft) } });
+    const refused = await this.refusals.add({ order, change: { status: to, set, history, events: events.map(fromDraft) } }, startBy);
     return refused ?? this.twinOf(customerId, request);
   }
 

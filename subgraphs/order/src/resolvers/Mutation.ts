@@ -3,7 +3,7 @@ import { parseId } from '../../../../lib/ids.js';
 import type { MutationResolvers } from '../generated/graphql.js';
 
 export const Mutation: MutationResolvers = {
-  placeOrder: (_, { input }, { placing, viewer, requestId }) => placing.place(viewer, input, requestId),
+  placeOrder: (_, { input }, { placing, viewer, requestId, deadline }) => placing.place(viewer, input, requestId, deadline),
   cancelOrder: (_, { id, reason }, { endings, viewer, requestId }) => endings.cancel(viewer, id, reason, requestId),
   rejectOrder: (_, { orderId, reason }, { endings, viewer }) => endings.reject(viewer, orderId, reason),
   recordDeliveryProgress: (_, { orderId, status }, { delivery, viewer }) => {
