@@ -19,6 +19,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ServiceName } from '../scripts/services.js';
 import { OrderDriver } from '../test/support/orders.js';
+import { storeCommands } from '../test/support/store-commands.js';
 import type { Stack } from '../test/support/stack.js';
 import { ms, pointUpdateLatencies, report, startBenchSystem } from './measure.js';
 
@@ -109,19 +110,6 @@ function processTreeCpuSeconds(pids: number[]): number {
 
 let store = { ferretdb: [] as number[], postgres: [] as number[] };
 const storeCpuSeconds = () => ({ ferretdb: processTreeCpuSeconds(store.ferretdb), postgres: processTreeCpuSeconds(store.postgres) });
-
-/** A subgraph's store commands so far, by "command collection". */
-async function storeCommands(stack: Stack, service: ServiceName): Promise<Map<string, number>> {
-  const text = await (await fetch(stack.services.url(service, '/metrics'))).text();
-  const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('store_commands_total{')) continue;
-    const command = /command="([^"]*)"/.exec(line)?.[1] ?? '';
-    const collection = /collection="([^"]*)"/.exec(line)?.[1] ?? '';
-    counts.set(`${command} ${collection}`, Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return counts;
-}
 
 const allStoreCommands = async (stack: Stack) => new Map(await Promise.all(SUBGRAPHS.map(async (s) => [s, await storeCommands(stack, s)] as const)));
 

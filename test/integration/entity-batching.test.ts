@@ -17,6 +17,7 @@ import type { ServiceName } from '../../scripts/services.js';
 import { DeliveryStore } from '../../subgraphs/delivery/src/store/delivery.store.js';
 import { OrderStore } from '../../subgraphs/order/src/store/order.store.js';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
+import { storeCommands as storeCommandsOf } from '../support/store-commands.js';
 
 const STAFF: Viewer = { id: 'staff-1', roles: ['STAFF'] };
 const ALICE: Viewer = { id: 'alice', roles: ['CUSTOMER'] };
@@ -39,18 +40,7 @@ afterAll(async () => {
 
 // ------------------------------------------------------------------------------------- helpers
 
-/** The subgraph's store commands so far, as `"<command> <collection>" -> count`. */
-async function storeCommands(service: ServiceName): Promise<Map<string, number>> {
-  const text = await (await fetch(stack.services.url(service, '/metrics'))).text();
-  const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('store_commands_total{')) continue;
-    const command = /command="([^"]*)"/.exec(line)?.[1] ?? '';
-    const collection = /collection="([^"]*)"/.exec(line)?.[1] ?? '';
-    counts.set(`${command} ${collection}`, Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return counts;
-}
+const storeCommands = (service: ServiceName) => storeCommandsOf(stack, service);
 
 /** The store commands `run` made at `service`, as `"<command> <collection>" -> count`. */
 async function commandsDuring(service: ServiceName, run: () => Promise<unknown>): Promise<Record<string, number>> {
