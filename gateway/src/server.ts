@@ -23,6 +23,7 @@ import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playground/index.js';
 import { queueBoard } from './queue-board.js';
+import { SubgraphBreaker } from './subgraph-breaker.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
@@ -70,14 +71,26 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const credential = callerTokenSource(config.auth);
   const metrics = createMetrics('gateway');
   const timedFetch = subgraphFetchMetrics(metrics);
+  const breakers: SubgraphBreaker[] = [];
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource(credential, {
-        url: config.subgraphUrls[name as SubgraphName] ?? url,
-        fetcher: (target, init) => timedFetch(name, () => fetch(target, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) })),
-      }),
+    buildService: ({ name, url }) => {
+      const target = config.subgraphUrls[name as SubgraphName] ?? url ?? '';
+      const breaker = new SubgraphBreaker({
+        service: name,
+        url: target,
+        timeoutMs: config.subgraphTimeoutMs,
+        resetMs: config.subgraphBreakerResetMs,
+        probeAfterMs: config.subgraphProbeAfterMs,
+        log: log.child({ component: 'subgraph-breaker' }),
+      });
+      breakers.push(breaker);
+      return new SubgraphDataSource(credential, {
+        url: target,
+        fetcher: (input, init) => timedFetch(name, () => breaker.fetch(input, init)),
+      });
+    },
     logger: log.child({ component: 'apollo-gateway' }),
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -180,6 +193,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await subscriptions.close();
       await feed.close();
       await apollo.stop();
+      for (const breaker of breakers) breaker.shutdown();
       limiterRedis.disconnect();
       await board.close();
       await boardRedis.quit();
