@@ -15,6 +15,18 @@ export async function connectDatabase(url: string, dbName: string): Promise<Conn
   return connection;
 }
 
+/** How long a graceful close may wait for operations in flight before it is forced. */
+const CLOSE_BOUND_MS = 3_000;
+
+/** Closes the connection, forcing it when the store does not let it close in time (it is gone). */
+export async function closeDatabase(connection: Connection): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_BOUND_MS)));
+  const outcome = await Promise.race([connection.close(), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await connection.close(true);
+}
+
 export async function pingDatabase(connection: Connection): Promise<void> {
   const db = connection.db;
   if (!db) throw new Error('database connection is not open');

@@ -13,6 +13,22 @@ export function connectRedis(url: string, name: string, options: { forWorkers?: 
   });
 }
 
+/** How long a graceful QUIT may wait for its answer before the connection is dropped. */
+const QUIT_BOUND_MS = 2_000;
+
+/**
+ * Closes a connection: QUIT when Redis answers, else drop it. With Redis gone a bare quit() waits
+ * for a reconnection that may never come, and a shutdown must not.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_BOUND_MS)));
+  await Promise.race([redis.quit().catch(() => undefined), late]);
+  clearTimeout(timer);
+  redis.disconnect();
+}
+
 export async function pingRedis(redis: Redis): Promise<void> {
   const answer = await redis.ping();
   if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);

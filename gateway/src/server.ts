@@ -11,7 +11,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import { callerTokenSource, createUserTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
 import { ErrorCode, makeFormatError } from '../../lib/errors.js';
 import { healthRouter } from '../../lib/health.js';
-import { connectRedis } from '../../lib/redis.js';
+import { closeRedis, connectRedis } from '../../lib/redis.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
 import { injectTraceHeaders, operationSpanNames, traceRequests } from '../../lib/telemetry.js';
@@ -196,7 +196,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       for (const breaker of breakers) breaker.shutdown();
       limiterRedis.disconnect();
       await board.close();
-      await boardRedis.quit();
+      await closeRedis(boardRedis);
     },
   };
 }

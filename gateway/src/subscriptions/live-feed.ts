@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { LiveChannels, liveChannelKey, type LiveChannel, type LiveNotices } from '../../../lib/live.js';
 import type { Logger } from '../../../lib/logger.js';
+import { closeRedis } from '../../../lib/redis.js';
 
 type Listener<C extends LiveChannel> = (notice: LiveNotices[C]) => void;
 
@@ -54,7 +55,7 @@ export class LiveFeed {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private dispatch(key: string, message: string): void {
