@@ -8,6 +8,7 @@ import { ServiceClient } from '../../../lib/service-client.js';
 import { Catalogue } from './application/catalogue.js';
 import { OrderQueries } from './application/order-queries.js';
 import { OrderSaga } from './application/order-saga.js';
+import { SagaRecovery } from './application/recovery.js';
 import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
@@ -21,6 +22,8 @@ export interface OrderContextParts {
   relay: OutboxRelay;
   saga: OrderSaga;
   queries: OrderQueries;
+  /** The sweep that finishes sagas a crash or an outage left behind (the workers run it). */
+  recovery: SagaRecovery;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,8 @@ export async function buildOrderContext(deps: {
   const deliveryClient = new ServiceClient({ service: 'delivery', url: settings.deliveryUrl, token, log, timeoutMs: settings.deliveryTimeoutMs });
   const stock = new StockClient(stockClient);
   const catalogue = new Catalogue(stock, settings.catalogueMaxAgeMs);
-  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log, new DeliveryClient(deliveryClient));
+  const delivery = new DeliveryClient(deliveryClient);
+  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log, delivery);
 
   return {
     orders,
@@ -55,6 +59,7 @@ export async function buildOrderContext(deps: {
     relay,
     saga,
     queries: new OrderQueries(orders, notifications),
+    recovery: new SagaRecovery(orders, saga, delivery, publisher, settings.recovery, log.child({ component: 'saga-recovery' })),
     async close() {
       saga.stopPlacing();
       await relay.stop();

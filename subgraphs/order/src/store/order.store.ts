@@ -221,6 +221,27 @@ export class OrderStore {
     await this.model.updateOne({ _id: id }, { $set: set });
   }
 
+  /**
+   * For the saga's recovery sweep: orders in one of `statuses` that last moved between `after` and
+   * `before` (resting in their step past its deadline), narrowed by `where`, oldest first.
+   */
+  async restingIn(
+    statuses: readonly InternalStatus[],
+    window: { before: Date; after?: Date },
+    where: Record<string, unknown>,
+    limit: number,
+  ): Promise<OrderRecord[]> {
+    const updatedAt = { $lt: window.before, ...(window.after ? { $gt: window.after } : {}) };
+    return (
+      await this.model
+        .find({ status: { $in: statuses }, updatedAt, ...where })
+        .sort({ updatedAt: 1 })
+        .limit(limit)
+        .lean<OrderDocument[]>()
+        .exec()
+    ).map(toRecord);
+  }
+
   /** Orders stuck in PLACED since before `before` (a process died in the middle of placing them). */
   async placedBefore(before: Date, limit: number): Promise<OrderRecord[]> {
     return (
