@@ -31,10 +31,11 @@ export interface SubgraphBreakerOptions {
 }
 
 /**
- * Liveness answers at once from a live process; the bound is generous so that a gateway busy with
- * a rush (its own event loop late) does not take a live subgraph for a dead one.
+ * Liveness answers at once from a live process. The bound is generous, so that a subgraph (or a
+ * gateway) busy with a rush, its event loop late, is not taken for a dead one: load is shed by the
+ * subgraphs' own admission control, not by a breaker that opens on a live service.
  */
-const PROBE_TIMEOUT_MS = 2_000;
+const PROBE_TIMEOUT_MS = 3_000;
 
 export class SubgraphBreaker {
   private readonly breaker: CircuitBreaker<[input: string, init: RequestInit | undefined], Response>;
