@@ -33,6 +33,19 @@ export async function pingDatabase(connection: Connection): Promise<void> {
   await db.command({ ping: 1 });
 }
 
+/**
+ * Whether an error says the store cannot be reached (down, restarting, unreachable), as opposed to
+ * a mistake in the request or the code. Such a request did nothing it can be sure of, and may be
+ * sent again: it is answered SERVICE_UNAVAILABLE, not as an internal error.
+ */
+export function isStoreUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed|PoolCleared)Error$/.test(error.name) ||
+    /buffering timed out|connection .* closed|Client must be connected/i.test(error.message)
+  );
+}
+
 /** Duplicate key on insert (unique index). FerretDB reports it the same way for inserts only. */
 export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
