@@ -2,7 +2,7 @@
  * The invariants of issue 14 ("no order, cent or cake is lost"), read straight from each context's
  * database once the system has come to rest. The chaos run and the fault tests check the same ones:
  * - every order that was acknowledged exists;
- * - no order is PLACED, PAYMENT_PENDING or CONFIRMED (waiting for a baker);
+ * - no order is PLACED, PAYMENT_PENDING or CONFIRMED (waiting for a baker), or owes a saga step;
  * - for each product: available + units held by live orders (+ sold) = what was stocked;
  * - a paid order has one authorized payment for its total; an ended order holds no money; a
  *   wallet's balance is its deposits less its paid orders, to the cent;
@@ -81,6 +81,13 @@ export class Invariants {
       'no order PAYMENT_PENDING or waiting for a baker',
       unsettled.map((order) => `${id(order)} ${order.status}`),
       `${unsettled.length} of ${orders.length} orders unsettled (${count(unsettled, 'status')})`,
+    );
+
+    const owing = orders.filter((order) => order.sagaOwing === true);
+    add(
+      'every compensation owed was done (stock released, money back, stock of completed orders sold)',
+      owing.map((order) => `${id(order)} ${order.status} owes ${String(order.sagaOwed)}`),
+      `${owing.length} orders still owe a saga step`,
     );
 
     // Stock: what live orders hold is what their reservations hold; nothing else is held.

@@ -14,8 +14,8 @@
  *   orders). Ahead of the order: the order follows (a lost BakerAssigned/DeliveryProgressed). None
  *   for a CONFIRMED order: the assignment is asked for again. CANCELLED while the order is open: the
  *   customer's cancel withdrew it and died before it cancelled the order; the cancel is finished.
- * - ended orders whose compensations are not recorded (stock not released, money not given back,
- *   stock of a completed order not committed): the step is run now.
+ * - orders owing a saga step (stock not released, money not given back, stock of a completed order
+ *   not committed: OrderStore's indexed `sagaOwing`): the step is run now.
  * - cancelled or rejected orders a baker may still hold: the delivery is asked to take it back.
  */
 import type { Viewer } from '../../../../lib/auth.js';
@@ -23,8 +23,8 @@ import { type EventJob, Queues } from '../../../../lib/events.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { EventPublisher } from '../../../../lib/outbox.js';
 import type { DeliveryClient, DeliveryState } from '../clients/delivery.client.js';
-import { fulfilmentPath, type InternalStatus, type OrderStatus } from '../domain/order.js';
-import type { OrderRecord, OrderStore, SagaStep } from '../store/order.store.js';
+import { fulfilmentPath, type OrderStatus } from '../domain/order.js';
+import type { OrderRecord, OrderStore } from '../store/order.store.js';
 import type { OrderSaga } from './order-saga.js';
 import { statusChanged } from './order-events.js';
 
@@ -43,6 +43,8 @@ const PLACEMENT_DEADLINE_MS = 30_000;
 const BATCH = 50;
 /** Ended orders are checked for missing compensations this long after they ended. */
 const LOOK_BACK_MS = 24 * 3_600_000;
+/** Ended orders a baker may still hold are looked for on every this many sweeps. */
+const ENDED_EVERY = 6;
 /** A request to the delivery context is repeated at most this often per order. */
 const REQUEST_AGAIN_MS = 60_000;
 
@@ -65,6 +67,7 @@ export class SagaRecovery {
    * pages on from here, so every open order is compared in turn, not only the oldest ones.
    */
   private openCursor: Date | undefined;
+  private sweeps = 0;
 
   constructor(
     private readonly orders: OrderStore,
@@ -89,6 +92,8 @@ export class SagaRecovery {
       ['pending payments', () => this.pendingPayments(before, counts)],
       ['deliveries', () => this.deliveries(before, counts)],
       ['compensations', () => this.compensations(before, counts)],
+      // Ended orders are many: these are looked for less often.
+      ...(this.sweeps++ % ENDED_EVERY === 0 ? ([['take-backs', () => this.takeBacks(before, counts)]] as Array<[string, () => Promise<void>]>) : []),
     ];
     for (const [kind, run] of kinds) {
       try {
@@ -164,35 +169,32 @@ export class SagaRecovery {
     this.log.info({ orderId: order.id }, 'recovery asked for the assignment of a confirmed order again');
   }
 
-  /** Ended orders whose compensations (or commit) are not recorded: run them now. */
+  /** Orders owing a compensation (or the commit of a completed order) past the deadline: run it now. */
   private async compensations(before: Date, counts: RecoveryCounts): Promise<void> {
-    const window = { before, after: new Date(Date.now() - LOOK_BACK_MS) };
-    const owed: Array<[InternalStatus[], SagaStep, Record<string, unknown>]> = [
-      [['CANCELLED', 'ABANDONED'], 'ReleaseStock', {}],
-      [['CANCELLED', 'ABANDONED'], 'RefundPayment', {}],
-      // Rejected by the store after payment, or for a declined payment (stock held, no money).
-      [['REJECTED'], 'ReleaseStock', { rejectionReason: { $in: ['STORE_REJECTED', 'PAYMENT_DECLINED', 'INSUFFICIENT_FUNDS'] } }],
-      [['REJECTED'], 'RefundPayment', { rejectionReason: 'STORE_REJECTED' }],
-      [['COMPLETED'], 'CommitStock', {}],
-    ];
-    for (const [statuses, step, where] of owed) {
-      for (const order of await this.orders.restingIn(statuses, window, { ...where, sagaSteps: { $ne: step } }, BATCH)) {
+    for (const order of await this.orders.owingSteps(before, BATCH)) {
+      for (const step of new Set(order.sagaOwed)) {
         try {
-          await this.saga.runStep(step, order.id);
-          counts.compensated++;
-          this.log.info({ orderId: order.id, step }, 'recovery ran a saga step left undone');
+          // Done, but a crash came before it was struck off: strike it off.
+          if (order.sagaSteps.includes(step)) await this.orders.markStepDone(order.id, step, null);
+          else {
+            await this.saga.runStep(step, order.id);
+            counts.compensated++;
+            this.log.info({ orderId: order.id, step }, 'recovery ran a saga step left undone');
+          }
         } catch (error) {
           this.log.debug({ err: error, orderId: order.id, step }, 'saga step still cannot run');
         }
       }
     }
-    // Ended after a baker had it, and the delivery context never said it was taken back.
-    const ended = await this.orders.restingIn(
-      ['CANCELLED', 'REJECTED'],
-      window,
-      { promisedBy: { $ne: null }, deliveryStatus: { $in: [...WITH_A_BAKER] } },
-      BATCH,
-    );
+  }
+
+  /** Ended after a baker had it, and the delivery context never said it took the order back. */
+  private async takeBacks(before: Date, counts: RecoveryCounts): Promise<void> {
+    const window = { before, after: new Date(Date.now() - LOOK_BACK_MS) };
+    const ended: OrderRecord[] = [];
+    for (const deliveryStatus of ['ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY']) {
+      ended.push(...(await this.orders.restingIn(['CANCELLED', 'REJECTED'], window, { deliveryStatus }, BATCH)));
+    }
     if (ended.length === 0) return;
     const deliveries = await this.delivery.deliveriesOf(ended.map((order) => order.id));
     for (const order of ended) {

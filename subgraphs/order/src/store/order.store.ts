@@ -47,6 +47,13 @@ interface OrderDocument {
   bakerName: string | null;
   delayed: boolean;
   sagaSteps: SagaStep[];
+  /**
+   * Saga steps owed and not yet done (their events written, markStepDone not yet called), and
+   * whether there are any: the recovery sweep finds unfinished compensations by this indexed flag,
+   * an equality the store serves from an index, instead of reading every ended order.
+   */
+  sagaOwed: SagaStep[];
+  sagaOwing: boolean;
   /** Events caused by the last changes, not yet published; only the relay reads them (see lib/outbox.ts). */
   outbox: unknown[];
   outboxPending: boolean;
@@ -80,6 +87,8 @@ const orderSchema = new Schema<OrderDocument>(
     bakerName: { type: String, default: null },
     delayed: { type: Boolean, default: false },
     sagaSteps: { type: [String], default: [] },
+    sagaOwed: { type: [String], default: [] },
+    sagaOwing: { type: Boolean, default: false },
     // Mixed, so elements are stored exactly as written and the relay's $pullAll can match them.
     outbox: { type: [Schema.Types.Mixed], default: [] },
     outboxPending: { type: Boolean, default: false },
@@ -91,6 +100,13 @@ orderSchema.index({ customerId: 1, idempotencyKey: 1 }, { unique: true });
 orderSchema.index({ customerId: 1, _id: -1 });
 orderSchema.index({ status: 1, _id: -1 });
 orderSchema.index({ outboxPending: 1 });
+orderSchema.index({ sagaOwing: 1 });
+
+const SAGA_STEPS: readonly string[] = ['ReleaseStock', 'CommitStock', 'RefundPayment'] satisfies SagaStep[];
+
+/** The saga steps a change's events ask for, to be recorded as owed by the same write. */
+const owedBy = (events: readonly OutboxEvent[] = []): SagaStep[] =>
+  events.flatMap((event) => (SAGA_STEPS.includes(event.type) ? [event.type as SagaStep] : []));
 
 export type NewOrder = Pick<
   OrderDocument,
@@ -143,12 +159,15 @@ export class OrderStore {
     change: Required<Pick<OrderChange, 'status' | 'history' | 'events'>> & Pick<OrderChange, 'set'>,
   ): Promise<OrderRecord | null> {
     const { id, ...fields } = order;
+    const owed = owedBy(change.events);
     return this.insert({
       ...fields,
       ...change.set,
       _id: new Types.ObjectId(id),
       status: change.status,
       history: change.history,
+      sagaOwed: owed,
+      sagaOwing: owed.length > 0,
       ...outboxFields(change.events),
     });
   }
@@ -191,9 +210,13 @@ export class OrderStore {
   async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<OrderRecord | null> {
     const history = change.history ?? [];
     const outbox = outboxUpdate(change.events ?? []);
-    const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}), ...outbox.$set } };
+    const owed = owedBy(change.events);
+    const update: Record<string, unknown> = {
+      $set: { ...change.set, ...(change.status ? { status: change.status } : {}), ...outbox.$set, ...(owed.length > 0 ? { sagaOwing: true } : {}) },
+    };
     const push: Record<string, unknown> = { ...outbox.$push };
     if (history.length > 0) push.history = { $each: history };
+    if (owed.length > 0) push.sagaOwed = { $each: owed };
     if (Object.keys(push).length > 0) update.$push = push;
     return toRecordOrNull(
       await this.model
@@ -207,6 +230,9 @@ export class OrderStore {
   async markStepDone(id: string, step: SagaStep, note: StatusChange | null): Promise<boolean> {
     const update = note ? { $addToSet: { sagaSteps: step }, $push: { history: { $each: [note] } } } : { $addToSet: { sagaSteps: step } };
     const result = await this.model.updateOne({ _id: id, sagaSteps: { $ne: step } }, update);
+    // No longer owed (also after a repeat that found it done: a crash may have come in between).
+    await this.model.updateOne({ _id: id }, { $pullAll: { sagaOwed: [step] } });
+    await this.model.updateOne({ _id: id, sagaOwing: true, sagaOwed: { $size: 0 } }, { $set: { sagaOwing: false } });
     return result.modifiedCount === 1;
   }
 
@@ -222,20 +248,39 @@ export class OrderStore {
   }
 
   /**
-   * For the saga's recovery sweep: orders in one of `statuses` that last moved between `after` and
-   * `before` (resting in their step past its deadline), narrowed by `where`, oldest first.
+   * For the saga's recovery sweep: orders in one of `statuses` (and matching `where`, equalities
+   * only) that last moved between `after` and `before`, resting in their step past its deadline;
+   * oldest first. One query per status: the store serves an equality from its index, not `$in`.
    */
   async restingIn(
     statuses: readonly InternalStatus[],
     window: { before: Date; after?: Date },
-    where: Record<string, unknown>,
+    where: Record<string, string | boolean>,
     limit: number,
   ): Promise<OrderRecord[]> {
     const updatedAt = { $lt: window.before, ...(window.after ? { $gt: window.after } : {}) };
+    const found = await Promise.all(
+      statuses.map((status) =>
+        this.model
+          .find({ status, updatedAt, ...where })
+          .sort({ updatedAt: 1 })
+          .limit(limit)
+          .lean<OrderDocument[]>()
+          .exec(),
+      ),
+    );
+    return found
+      .flat()
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+      .slice(0, limit)
+      .map(toRecord);
+  }
+
+  /** Orders that owe a saga step and last moved before `before` (see `sagaOwing`). */
+  async owingSteps(before: Date, limit: number): Promise<OrderRecord[]> {
     return (
       await this.model
-        .find({ status: { $in: statuses }, updatedAt, ...where })
-        .sort({ updatedAt: 1 })
+        .find({ sagaOwing: true, updatedAt: { $lt: before } })
         .limit(limit)
         .lean<OrderDocument[]>()
         .exec()
