@@ -16,7 +16,7 @@ import { Types } from 'mongoose';
 import { Queues } from '../../lib/events.js';
 import { OwnRedis } from '../../scripts/infra/redis.js';
 import { failures, Invariants } from '../support/invariants.js';
-import { OrderDriver } from '../support/orders.js';
+import { OrderDriver, type OrderView } from '../support/orders.js';
 import { Rush } from '../support/rush.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
@@ -72,6 +72,17 @@ async function expectOneOrderPerKey(keys: readonly string[]): Promise<void> {
       .countDocuments({ idempotencyKey: key, status: { $ne: 'ABANDONED' } });
     expect({ key, placed }).toEqual({ key, placed: 1 });
   }
+}
+
+/** Waits for an order to get where the recovery sweep takes it (a step deadline and a sweep away). */
+function recovered(token: string, id: string, done: (order: OrderView) => boolean, what: string): Promise<OrderView> {
+  return eventually(
+    async () => {
+      const order = await orders.order(token, id);
+      return order && done(order) ? order : null;
+    },
+    { what: `order ${id} ${what}`, timeoutMs: SETTLE_MS, intervalMs: 500 },
+  );
 }
 
 async function expectInvariants(deposits?: ReadonlyMap<string, number>): Promise<void> {
@@ -207,4 +218,49 @@ test('Redis killed and started again in the middle of a rush: nothing is lost, a
     expect(['HTML', 'uncoded', 'INTERNAL_SERVER_ERROR']).not.toContain(code);
   }
   await expectInvariants(rush.deposits);
+});
+
+test('a customer cancel cut short after it withdrew the delivery: the recovery sweep finishes the cancel and its compensations', async () => {
+  const customer = await stack.customerToken('fault-cancel');
+  const orderId = await placeUntilAnswered(customer, {
+    idempotencyKey: randomUUID(),
+    lines: [{ productId, quantity: 1 }],
+    fulfilment: 'PICKUP',
+    paymentMethod: 'CARD',
+    paymentToken: 'tok_visa',
+  });
+  await orders.untilStatus(customer, orderId, 'ASSIGNED');
+  // The first half of cancelOrder, as the order subgraph makes it; then that process "dies".
+  const withdrawn = await stack.graphql<{ withdrawDelivery: { status: string } }>(
+    'mutation($orderId: ID!) { withdrawDelivery(orderId: $orderId, fulfilment: PICKUP) { status } }',
+    { url: stack.services.url('delivery'), token: await stack.serviceToken(), variables: { orderId } },
+  );
+  expect(withdrawn.data?.withdrawDelivery.status).toBe('CANCELLED');
+  const cancelled = await orders.until(
+    customer,
+    orderId,
+    (order) => order.status === 'CANCELLED' && order.paymentStatus === 'REFUNDED',
+    'to be cancelled and refunded',
+  );
+  expect(cancelled.deliveryStatus).toBe('CANCELLED');
+  await expectInvariants();
+});
+
+test('a delivery step the order never heard of (its event lost): the order follows its delivery', async () => {
+  const customer = await stack.customerToken('fault-lost-event');
+  const orderId = await placeUntilAnswered(customer, {
+    idempotencyKey: randomUUID(),
+    lines: [{ productId, quantity: 1 }],
+    fulfilment: 'PICKUP',
+    paymentMethod: 'CARD',
+    paymentToken: 'tok_visa',
+  });
+  await orders.untilStatus(customer, orderId, 'ASSIGNED');
+  // Baking started, and the DeliveryProgressed event that says so was lost (no outbox entry).
+  await db('delivery')
+    .collection('deliveries')
+    .updateOne({ _id: new Types.ObjectId(orderId) }, { $set: { status: 'BAKING' } });
+  const baking = await recovered(customer, orderId, (order) => order.status === 'BAKING', 'to follow its delivery to BAKING');
+  expect(baking.deliveryStatus).toBe('BAKING');
+  await expectInvariants();
 });
