@@ -35,6 +35,7 @@ const SETTLE_BOUND_MS = 60_000;
 /** How long the run waits for the invariants before it reports them as they stand. */
 const SETTLE_WAIT_MS = 180_000;
 
+const sum = (counts: Map<string, number>) => [...counts.values()].reduce((total, n) => total + n, 0);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1_000).toFixed(1)} s`;
 const log = (line: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -81,7 +82,11 @@ try {
   log(`SIGKILL redis; starting it again in ${seconds(REDIS_DOWN_MS)}`);
   const redisKilled = Date.now();
   await redis.kill('SIGKILL');
+  const answeredBefore = rush.figures.answered;
+  const failedBefore = sum(rush.figures.failures);
   await pause(REDIS_DOWN_MS);
+  const answeredDuring = rush.figures.answered - answeredBefore;
+  const failedDuring = sum(rush.figures.failures) - failedBefore;
   await redis.start();
   const redisBack = Date.now() - redisKilled;
   const messagesAtRestart = feed.messages.length;
@@ -136,6 +141,7 @@ try {
     ['cancels', f.cancels],
     ['staff moves', f.staffMoves],
     ...comeback.map(([name, took]): [string, string] => [`${name}: killed to ready`, took]),
+    ['placements while Redis was down: answered with an order / failed attempts', `${answeredDuring} / ${failedDuring}`],
     ['live changes on a subscription opened before the Redis restart, received after it', feedResumed],
     ['every order settled', sinceLastFault === null ? 'no' : `${seconds(sinceLastFault)} after the last fault (Redis back)`],
     ...checks.map((check): [string, string] => [`${check.holds ? 'holds' : 'FAILS'}: ${check.name}`, check.figures]),

@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { LiveChannels, liveChannelKey, type LiveChannel, type LiveNotices } from '../../../lib/live.js';
 import type { Logger } from '../../../lib/logger.js';
-import { closeRedis } from '../../../lib/redis.js';
+import { closeRedis, reconnectSoon } from '../../../lib/redis.js';
 
 type Listener<C extends LiveChannel> = (notice: LiveNotices[C]) => void;
 
@@ -20,7 +20,8 @@ export class LiveFeed {
     private readonly log: Logger,
   ) {
     // A subscriber connection can do nothing else; ioredis re-subscribes after a reconnect.
-    this.redis = new Redis(url, { connectionName: 'gateway-live', maxRetriesPerRequest: null });
+    // Subscribed again by ioredis itself after a reconnection: live subscriptions resume.
+    this.redis = new Redis(url, { connectionName: 'gateway-live', maxRetriesPerRequest: null, retryStrategy: reconnectSoon });
     this.redis.on('message', (key: string, message: string) => this.dispatch(key, message));
     this.redis.on('error', (error) => this.log.warn({ err: error }, 'live feed connection error'));
   }
