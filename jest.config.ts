@@ -2,8 +2,9 @@
  * @jest-config-loader esbuild-register
  *
  * Jest for the whole project, as three projects:
- * - unit: pure code beside what it tests (domains, lib/ helpers, gateway pieces), and the deployment
- *   manifests checked offline (test/deploy); no store, no Redis.
+ * - unit: pure code beside what it tests (domains, lib/ helpers, gateway pieces), the deployment
+ *   manifests checked offline (test/deploy) and the dependency rules (test/architecture); no store,
+ *   no Redis.
  * - integration: subgraphs and the store through their real processes; files in parallel, each on
  *   databases and Redis keys of its own.
  * - e2e: the whole system through the gateway; one file at a time (each starts every service).
@@ -49,7 +50,7 @@ const config: Config = {
     {
       ...typescript,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{lib,gateway,subgraphs,workers}/**/*.test.ts', '<rootDir>/test/deploy/**/*.test.ts'],
+      testMatch: ['<rootDir>/{lib,gateway,subgraphs,workers}/**/*.test.ts', '<rootDir>/test/{deploy,architecture}/**/*.test.ts'],
     },
     {
       ...withInfrastructure,

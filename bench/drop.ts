@@ -12,7 +12,8 @@ import { OrderDriver } from '../test/support/orders.js';
 import type { Stack } from '../test/support/stack.js';
 import { Subscriber } from '../test/support/subscriber.js';
 import { eventually } from '../test/support/wait.js';
-import { ms, pointUpdateLatencies, quantile, report, startBenchSystem } from './measure.js';
+import { START_ORDER } from '../scripts/services.js';
+import { cpuByProcess, ms, pointUpdateLatencies, quantile, report, startBenchSystem } from './measure.js';
 
 const SIZES = (process.env.BENCH_DROP_SIZES ?? '1000,5000').split(',').map(Number);
 const UNITS = Number(process.env.BENCH_DROP_UNITS ?? 50);
@@ -46,6 +47,8 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
   );
   await Promise.all(watchers.map((watcher) => watcher.received(1, 'the first stock message')));
 
+  const pids = Object.fromEntries(START_ORDER.map((name) => [name, stack.services.pid(name)]));
+  const cpuBefore = cpuByProcess(pids);
   const started = performance.now();
   const outcomes: Outcome[] = await Promise.all(
     tokens.map(async (token) => {
@@ -63,6 +66,8 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
     }),
   );
   const wallMs = performance.now() - started;
+  const cpuAfter = cpuByProcess(pids);
+  const cpuPerOrder = new Map([...cpuAfter].map(([name, cpuMs]) => [name, (cpuMs - (cpuBefore.get(name) ?? 0)) / customers]));
 
   // Back to normal: lone orders until one is within twice the usual latency.
   const recoveryStarted = performance.now();
@@ -102,6 +107,7 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
     lastSeen,
     messagesPerWatcher: (messages / Math.max(1, WATCHERS)).toFixed(1),
     recoveryMs,
+    cpuPerOrder,
   };
 }
 
@@ -132,8 +138,12 @@ try {
       'back to normal',
     ],
   ];
+  const cpuRows: Array<Array<string | number>> = [['customers', 'process', 'CPU ms per order']];
   for (const size of SIZES) {
     const r = await drop(stack, orders, size, everyday, probeToken, normalMs);
+    const cpu = [...r.cpuPerOrder].sort(([, a], [, b]) => b - a);
+    for (const [name, cpuMs] of cpu) cpuRows.push([size, name, cpuMs.toFixed(2)]);
+    cpuRows.push([size, 'all', cpu.reduce((sum, [, cpuMs]) => sum + cpuMs, 0).toFixed(2)]);
     rows.push([
       r.customers,
       r.ordersPerSecond,
@@ -155,6 +165,9 @@ try {
     `store baseline, point update by _id: median ${ms(baseline)}, p99 ${ms(baseline, 0.99)} (n=${baseline.length})`,
     `${WATCHERS} stockChanged watchers on the dropped product; "watchers saw" is the last level every watcher received`,
     '"back to normal": from the last answer until a lone placeOrder takes at most twice its usual time',
+  ]);
+  report('drop-cpu', "Where a drop's CPU goes: CPU time per order, by process, from the first request to the last answer", cpuRows, [
+    'read from /proc (user + system time) for every process the benchmark started; 2 cores give 2,000 ms of CPU a second',
   ]);
 } finally {
   await stop();

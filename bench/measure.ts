@@ -2,7 +2,7 @@
  * The database's own speed, printed beside every benchmark's figures: what the system does on top
  * of it is what the benchmark measures (FerretDB here says nothing about MongoDB in production).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,4 +90,42 @@ export async function startBenchSystem(): Promise<{ infra: Infrastructure; stack
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * CPU time used so far, in ms, by each process this benchmark started (its services by name, the
+ * store's processes by command, and the benchmark's own clients): the difference of two readings is
+ * where a run's work went, which stays true on a machine that other work slows down.
+ */
+export function cpuByProcess(services: Record<string, number | undefined>): Map<string, number> {
+  const TICK_MS = 10; // USER_HZ is 100 on Linux
+  const procs = new Map<number, { ppid: number; comm: string; cpuMs: number }>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      procs.set(pid, { ppid: Number(fields[1]), comm, cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS });
+    } catch {
+      // exited while we looked
+    }
+  }
+  const labelOf = new Map<number, string>();
+  for (const [name, pid] of Object.entries(services)) if (pid !== undefined) labelOf.set(pid, name);
+  const label = (pid: number): string | undefined => {
+    for (let at = pid; at > 1; at = procs.get(at)?.ppid ?? 0) {
+      if (labelOf.has(at)) return labelOf.get(at);
+      if (at === process.pid) return at === pid ? 'benchmark clients' : (procs.get(pid)?.comm ?? 'other');
+    }
+    return undefined; // not ours
+  };
+  const totals = new Map<string, number>();
+  for (const [pid, proc] of procs) {
+    const name = label(pid);
+    if (name && proc.comm !== 'sh') totals.set(name, (totals.get(name) ?? 0) + proc.cpuMs);
+  }
+  return totals;
 }

@@ -20,7 +20,9 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { LiveChannels, liveChannelKey } from '../lib/live.js';
+import { liveChannelKey } from '../lib/live.js';
+import { orderStatusTopic } from '../subgraphs/order/src/live-topic.js';
+import { stockTopic } from '../subgraphs/stock/src/live-topic.js';
 import { startInfrastructure } from '../scripts/infra/index.js';
 import { pointUpdateLatencies, summary } from './measure.js';
 import { OrderDriver } from '../test/support/orders.js';
@@ -337,8 +339,8 @@ try {
 
   // Every live notice, as the gateway gets it: the honest "the change is committed" instant.
   const seen: Array<{ at: number; channel: string; notice: Record<string, unknown> }> = [];
-  const stockChannel = liveChannelKey(live.redisPrefix, LiveChannels.stock);
-  const orderChannel = liveChannelKey(live.redisPrefix, LiveChannels.orderStatus);
+  const stockChannel = liveChannelKey(live.redisPrefix, stockTopic);
+  const orderChannel = liveChannelKey(live.redisPrefix, orderStatusTopic);
   notices = new Redis(infra.redisUrl, { connectionName: 'bench-live' });
   notices.on('message', (channel: string, message: string) =>
     seen.push({ at: performance.now(), channel, notice: JSON.parse(message) as Record<string, unknown> }),

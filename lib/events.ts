@@ -1,67 +1,28 @@
 /**
- * The contract between contexts: every queue, every event, who consumes it. Producers and
- * consumers import their names and payload types from here and nowhere else.
+ * The contract between contexts: every queue, every event, who consumes it (declared in
+ * lib/contract.ts, re-exported here). Producers and consumers import their names and payload
+ * types from here (domains, which must stay pure, from lib/contract.ts) and nowhere else.
  *
  * Events are BullMQ jobs, one queue per consuming context, job id = event id, so a repeat is
  * dropped while the job is kept. Delivery is at least once: every handler is idempotent.
  */
 import { randomUUID } from 'node:crypto';
+import { Queues, ROUTES, type EventDraft, type EventPayloads, type EventType, type QueueName } from './contract.js';
 import { captureTrace, type TraceCarrier } from './telemetry.js';
 
-export const Queues = {
-  /** Order context: what other contexts tell it (assignment, delivery progress, delays). */
-  orderEvents: 'order-events',
-  /** Order context: the saga's follow-up calls and compensations, retried until they succeed. */
-  orderSaga: 'order-saga',
-  /** Order context: a message to the customer for every status change they can see. */
-  notifications: 'notifications',
-  /** Delivery context: orders to assign, or to take back from their baker. */
-  deliveryEvents: 'delivery-events',
-  /** Delivery context: a delayed job per order at its promise time. */
-  promiseChecks: 'promise-checks',
-} as const;
-export type QueueName = (typeof Queues)[keyof typeof Queues];
+export * from './contract.js';
 
-export type OrderStatusName = 'PAYMENT_PENDING' | 'CONFIRMED' | 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED' | 'REJECTED';
-export type DeliveryStatusName = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
-
-export interface EventPayloads {
-  /** The order moved; the customer can see it. */
-  OrderStatusChanged: {
-    orderId: string;
-    customerId: string;
-    status: OrderStatusName;
-    reason: string | null;
-    fulfilment: 'PICKUP' | 'DELIVERY';
-    /** ISO instant, once the order is confirmed. */
-    promisedBy: string | null;
-    at: string;
-  };
-  /** Delivery gave the order to a baker. */
-  BakerAssigned: { orderId: string; deliveryId: string; bakerId: string; bakerName: string };
-  /** Staff moved the order on in the kitchen or on the road. */
-  DeliveryProgressed: { orderId: string; status: DeliveryStatusName };
-  /** The promise time passed before the order was completed. */
-  DeliveryDelayed: { orderId: string; promisedBy: string };
-  /** Saga steps the order context owes other contexts; each is retried until it succeeds. */
-  ReleaseStock: { orderId: string };
-  CommitStock: { orderId: string };
-  RefundPayment: { orderId: string };
-  SettlePendingPayment: { orderId: string };
+/**
+ * The queues one event goes to: its routes, less the consumers that would drop it unread. Delivery
+ * follows an order from its confirmation on (an order refused or cancelled before it was ever
+ * confirmed has no delivery to take back), so it is not sent the moves of orders never confirmed:
+ * in a drop, that is one job fewer for each of the hundreds of orders refused at once.
+ */
+export function routesOf(event: OutboxEvent): readonly QueueName[] {
+  if (event.type !== 'OrderStatusChanged') return ROUTES[event.type];
+  const { status, promisedBy } = (event as OutboxEvent<'OrderStatusChanged'>).payload;
+  return status === 'CONFIRMED' || promisedBy !== null ? ROUTES.OrderStatusChanged : [Queues.notifications];
 }
-export type EventType = keyof EventPayloads;
-
-/** Which queues each event goes to. */
-export const ROUTES: { readonly [T in EventType]: readonly QueueName[] } = {
-  OrderStatusChanged: [Queues.notifications, Queues.deliveryEvents],
-  BakerAssigned: [Queues.orderEvents],
-  DeliveryProgressed: [Queues.orderEvents],
-  DeliveryDelayed: [Queues.orderEvents],
-  ReleaseStock: [Queues.orderSaga],
-  CommitStock: [Queues.orderSaga],
-  RefundPayment: [Queues.orderSaga],
-  SettlePendingPayment: [Queues.orderSaga],
-};
 
 /** An event as it waits in an aggregate's outbox, written by the same update as the change. */
 export interface OutboxEvent<T extends EventType = EventType> {
@@ -80,6 +41,12 @@ export function newEvent<T extends EventType>(type: T, payload: EventPayloads[T]
   return { id: randomUUID(), type, payload, at: new Date(), notBefore, ...(trace ? { trace } : {}) };
 }
 
+/** The outbox event of a domain's draft: the same type, payload and delay, with an id and the trace. */
+export function fromDraft(draft: EventDraft): OutboxEvent {
+  const trace = captureTrace();
+  return { id: randomUUID(), type: draft.type, payload: draft.payload, at: new Date(), notBefore: draft.notBefore ?? null, ...(trace ? { trace } : {}) };
+}
+
 /** A job as a consumer receives it. */
 export interface EventJob<T extends EventType = EventType> {
   eventId: string;
@@ -87,6 +54,20 @@ export interface EventJob<T extends EventType = EventType> {
   payload: EventPayloads[T];
   trace?: TraceCarrier;
 }
+
+/**
+ * The delayed job on `Queues.promiseChecks` that fires at an order's promise time. Only the delivery
+ * context produces and consumes it, but its queue is part of the contract like every other.
+ */
+export interface PromiseCheckJob {
+  orderId: string;
+}
+
+export const isPromiseCheckJob = (value: unknown): value is PromiseCheckJob =>
+  typeof value === 'object' && value !== null && 'orderId' in value && typeof value.orderId === 'string';
+
+/** One check per order however often it is scheduled: BullMQ drops a job whose id it holds. */
+export const promiseCheckJobId = (orderId: string): string => `promise-${orderId}`;
 
 /** Narrows a job to one event type. */
 export const isEvent = <T extends EventType>(job: EventJob, type: T): job is EventJob<T> => job.type === type;

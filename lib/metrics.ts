@@ -9,6 +9,7 @@ import { Queue, type Worker } from 'bullmq';
 import { Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** A process's metrics: default process metrics (CPU, memory, event loop, GC) and its own. */
@@ -113,6 +114,25 @@ export function subgraphFetchMetrics(registry: Registry) {
       throw error;
     }
   };
+}
+
+/**
+ * Commands this process sent to its database, by command name and collection, counted through the
+ * driver's command monitoring (the connection must be opened with `monitorCommands: true`): how
+ * many store round trips a request or a page really costs.
+ */
+export function storeCommandMetrics(registry: Registry, connection: Connection): void {
+  const commands = new Counter({
+    name: 'store_commands_total',
+    help: 'Commands sent to the database, by command name and collection',
+    labelNames: ['command', 'collection'],
+    registers: [registry],
+  });
+  connection.getClient().on('commandStarted', (event) => {
+    // The command's first field names its collection (find, aggregate, count, update, ...).
+    const target = event.command[event.commandName];
+    commands.inc({ command: event.commandName, collection: typeof target === 'string' ? target : '' });
+  });
 }
 
 /** A gauge read when scraped. */

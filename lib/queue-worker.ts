@@ -1,9 +1,11 @@
 /**
  * BullMQ consumers, one shape for every context: a Worker per queue that hands each job's event to
  * the context's handler. A handler that throws is retried with the job's backoff; one that throws
- * `UnrecoverableError` fails at once. Failed jobs are kept for inspection.
+ * `UnrecoverableError`, or an error whose code no retry can change (see `failsForGood`), fails at
+ * once. Failed jobs are kept for inspection.
  */
-import { Worker, type Job, type MinimalJob } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type MinimalJob } from 'bullmq';
+import { ErrorCode, isAppError } from './errors.js';
 import type { Redis } from 'ioredis';
 import type { EventJob, QueueName } from './events.js';
 import type { Shutdown } from './lifecycle.js';
@@ -24,6 +26,18 @@ export interface WorkerSettings {
 }
 
 export type EventHandler = (job: EventJob, attempt: Job<EventJob>) => Promise<void>;
+
+/**
+ * Codes that say the job asks for something the data will not allow however often it is tried
+ * (an order already past the step, a payload that is not valid): retrying only fills the queue.
+ */
+const UNCHANGEABLE: ReadonlySet<string> = new Set([ErrorCode.InvalidTransition, ErrorCode.BadUserInput]);
+
+/** The error as BullMQ should see it: an `UnrecoverableError` when no retry can change the outcome. */
+export function failsForGood(error: unknown): unknown {
+  if (isAppError(error) && UNCHANGEABLE.has(error.code)) return new UnrecoverableError(`${error.code}: ${error.message}`);
+  return error;
+}
 
 export interface EventWorkerOptions {
   /** @defaultValue 4 */
@@ -46,7 +60,11 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
         job.data.trace,
         { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': job.id ?? '' },
         async () => {
-          await handle(job.data, job);
+          try {
+            await handle(job.data, job);
+          } catch (error) {
+            throw failsForGood(error);
+          }
           if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
         },
       ),

@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
+import { DEFAULT_PORTS, portVariable, type SubgraphName } from './addresses.js';
 import { createServiceTokenVerifier } from './auth.js';
 import { PORT_RANGE, readCommonConfig, readConfigOrExit, type CommonConfig, type EnvReader } from './config.js';
 import { Shutdown, runMain } from './lifecycle.js';
@@ -28,9 +29,8 @@ export interface SubgraphParts<TContext extends RequestContext> {
 }
 
 export interface SubgraphDefinition<TContext extends RequestContext, TSettings = undefined> {
-  /** `stock`, `order`, `payment` or `delivery`: names the database, the port variable and the logs. */
-  name: string;
-  defaultPort: number;
+  /** Names the database, the port (lib/addresses.ts) and the logs. */
+  name: SubgraphName;
   /** The subgraph's schema file. */
   schema: URL;
   /** Reads the subgraph's own settings; problems are reported with the common ones. */
@@ -44,12 +44,11 @@ export interface SubgraphDefinition<TContext extends RequestContext, TSettings =
  * the subgraph, serve it, and shut it all down in order on SIGTERM.
  */
 export function runSubgraph<TContext extends RequestContext, TSettings = undefined>(definition: SubgraphDefinition<TContext, TSettings>): void {
-  const portVariable = `${definition.name.toUpperCase()}_PORT`;
   const { config, port, settings } = readConfigOrExit(definition.name, (reader) => {
     const common = readCommonConfig(reader);
     return {
       config: common,
-      port: reader.int(portVariable, definition.defaultPort, PORT_RANGE),
+      port: reader.int(portVariable(definition.name), DEFAULT_PORTS[definition.name], PORT_RANGE),
       settings: definition.settings ? definition.settings(reader, common) : (undefined as TSettings),
     };
   });
@@ -76,6 +75,7 @@ export function runSubgraph<TContext extends RequestContext, TSettings = undefin
       log,
       verifier: createServiceTokenVerifier(config.auth),
       readiness: { database: () => pingDatabase(db), redis: () => pingRedis(redis) },
+      database: db,
       context: parts.context,
     });
     shutdown.add('http', () => server.close());

@@ -9,15 +9,17 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import type { Connection } from 'mongoose';
 import type { TokenVerifier, Viewer } from './auth.js';
-import { ErrorCode, isAppError, makeFormatError, toGraphQLError } from './errors.js';
+import { ErrorCode, isAppError } from './errors.js';
+import { makeFormatError, toGraphQLError } from './graphql-errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
 import { isStoreUnreachable } from './mongo.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
 import { operationSpanNames, traceRequests } from './telemetry.js';
-import { countResolverErrors, createMetrics, metricsRouter, operationMetrics } from './metrics.js';
+import { countResolverErrors, createMetrics, metricsRouter, operationMetrics, storeCommandMetrics } from './metrics.js';
 
 /** What every resolver of every subgraph receives; subgraphs add their own services to it. */
 export interface RequestContext {
@@ -35,6 +37,8 @@ export interface SubgraphServerOptions<TContext extends RequestContext> {
   log: Logger;
   verifier: TokenVerifier;
   readiness: Record<string, ReadinessCheck>;
+  /** The subgraph's database connection, whose commands its metrics count. */
+  database?: Connection;
   /** Adds the subgraph's own services to the request context. */
   context: (base: RequestContext) => TContext;
 }
@@ -56,6 +60,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
   const app = express();
   const httpServer = http.createServer(app);
   const metrics = createMetrics(options.name);
+  if (options.database) storeCommandMetrics(metrics, options.database);
   const apollo = new ApolloServer<TContext>({
     // Apollo types resolver maps with an unknown context; the context function below builds TContext.
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),

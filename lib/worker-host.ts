@@ -24,6 +24,19 @@ export interface ContextWorkerDependencies<TSettings> {
   shutdown: Shutdown;
 }
 
+/**
+ * What a context's wiring (`build<Context>Parts`) needs, in its subgraph process and in the workers
+ * alike. Without a publisher, the parts make (and close) their own.
+ */
+export interface ContextPartsDependencies<TSettings> {
+  config: CommonConfig;
+  settings: TSettings;
+  db: Connection;
+  redis: Redis;
+  publisher?: EventPublisher;
+  log: Logger;
+}
+
 export interface ContextWorkers<TSettings = unknown> {
   /** The context's name: names its database and its logs. */
   name: string;

@@ -39,19 +39,32 @@ fi
 echo "install-ferretdb: building $bin (a first build downloads Go modules and takes a few minutes)" >&2
 mkdir -p "$(dirname "$bin")"
 tmp="$bin.tmp.$$"
-trap 'rm -f "$tmp"' EXIT
 # CGO_ENABLED=0: FerretDB and pgx are pure Go, so no C compiler is needed.
 # -buildvcs=false: no git stamping (and no failure where git is missing).
 # ferretdb_no_sqlite: only the PostgreSQL backend is used, so skip compiling the SQLite one.
+# FerretDB itself is built with the project's patches (tools/ferretdb/patches, applied in order
+# to the FerretDB module's source): the module is vendored into a scratch copy of tools/ferretdb,
+# the patches are applied to the vendored copy, and the build uses that copy.
+if ! command -v patch >/dev/null 2>&1; then
+  echo "install-ferretdb: the 'patch' tool is needed to apply tools/ferretdb/patches (Debian: apt-get install patch)." >&2
+  exit 1
+fi
+work="$(mktemp -d)"
+trap 'rm -f "$tmp"; rm -rf "$work"' EXIT
 (
-  cd "$src"
-  export CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
+  cp -R "$src/." "$work/"
+  cd "$work"
+  export CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
   # A progress line every 15 s, so a slow first build (module downloads, then compiling) does
   # not look stuck.
   (while sleep 15; do echo "install-ferretdb: still building..." >&2; done) &
   ticker=$!
   trap 'kill "$ticker" 2>/dev/null' EXIT
-  go build -trimpath -tags ferretdb_no_sqlite -o "$tmp" .
+  go mod vendor
+  for p in "$src"/patches/*.patch; do
+    patch --quiet --forward -p1 -d vendor/github.com/FerretDB/FerretDB <"$p"
+  done
+  go build -mod=vendor -trimpath -tags ferretdb_no_sqlite -o "$tmp" .
 )
 mv -f "$tmp" "$bin" # atomic: a concurrent run never sees half a binary
 echo "install-ferretdb: done" >&2

@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHUTDOWN_DEADLINE_MS } from '../lib/lifecycle.js';
+import { portVariable, type ProcessName } from '../lib/addresses.js';
 export { freePort } from './infra/index.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -23,21 +24,23 @@ if (NODE_MAJOR < 22) {
   );
 }
 
-export type ServiceName = 'stock' | 'order' | 'payment' | 'delivery' | 'workers' | 'gateway';
+export type ServiceName = ProcessName;
 
 interface ServiceSpec {
   entry: string;
-  /** The variable that sets the port, for the services that serve HTTP. */
-  portVariable?: string;
+  /** The variable that sets the port (lib/addresses.ts). */
+  portVariable: string;
 }
 
+const service = (name: ServiceName, entry: string): ServiceSpec => ({ entry, portVariable: portVariable(name) });
+
 export const SERVICES: Record<ServiceName, ServiceSpec> = {
-  stock: { entry: 'subgraphs/stock/src/main.ts', portVariable: 'STOCK_PORT' },
-  order: { entry: 'subgraphs/order/src/main.ts', portVariable: 'ORDER_PORT' },
-  payment: { entry: 'subgraphs/payment/src/main.ts', portVariable: 'PAYMENT_PORT' },
-  delivery: { entry: 'subgraphs/delivery/src/main.ts', portVariable: 'DELIVERY_PORT' },
-  workers: { entry: 'workers/main.ts', portVariable: 'WORKERS_PORT' },
-  gateway: { entry: 'gateway/src/main.ts', portVariable: 'GATEWAY_PORT' },
+  stock: service('stock', 'subgraphs/stock/src/main.ts'),
+  order: service('order', 'subgraphs/order/src/main.ts'),
+  payment: service('payment', 'subgraphs/payment/src/main.ts'),
+  delivery: service('delivery', 'subgraphs/delivery/src/main.ts'),
+  workers: service('workers', 'workers/main.ts'),
+  gateway: service('gateway', 'gateway/src/main.ts'),
 };
 
 /** Subgraphs first, the gateway last: its first requests go to them. */
@@ -210,7 +213,7 @@ export class Services {
    */
   async startReplica(name: ServiceName, port: number): Promise<{ url: (path?: string) => string; stop: () => Promise<void> }> {
     const spec = SERVICES[name];
-    const env = { ...this.env, ...this.supervision, ...(spec.portVariable ? { [spec.portVariable]: String(port) } : {}) };
+    const env = { ...this.env, ...this.supervision, [spec.portVariable]: String(port) };
     const child = spawn(process.execPath, this.entryArgs(spec), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const running: Running = { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
     this.pipeOutput(name, running, `${name}-${port}`);
@@ -269,7 +272,14 @@ export class Services {
   private entryArgs(spec: ServiceSpec): string[] {
     const { buildDir } = this.options;
     if (buildDir) return [path.join(buildDir, spec.entry.replace(/\.ts$/, '.js'))];
-    return [...(this.options.watch ? ['--watch'] : []), '--import', 'tsx', spec.entry];
+    // PROFILE_DIR=/some/dir: each process writes a V8 CPU profile there when it exits (for benchmarks).
+    return [
+      ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []),
+      ...(this.options.watch ? ['--watch'] : []),
+      '--import',
+      'tsx',
+      spec.entry,
+    ];
   }
 
   private pipeOutput(name: ServiceName, running: Running, file: string = name): void {

@@ -9,6 +9,7 @@
  * Settings come from the environment, and from `.env` when there is one (the environment wins).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { DEFAULT_PORTS, portVariable } from '../lib/addresses.js';
 import { startInfrastructure } from './infra/index.js';
 import { ROOT, Services, START_ORDER, type ServiceName } from './services.js';
 
@@ -17,14 +18,9 @@ if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
 const watch = process.argv.includes('--watch');
 
 const DATA_DIR = `${ROOT}.data`;
-const PORTS: Record<ServiceName, number> = {
-  gateway: Number(process.env.GATEWAY_PORT ?? 4000),
-  stock: Number(process.env.STOCK_PORT ?? 4001),
-  order: Number(process.env.ORDER_PORT ?? 4002),
-  payment: Number(process.env.PAYMENT_PORT ?? 4003),
-  delivery: Number(process.env.DELIVERY_PORT ?? 4004),
-  workers: Number(process.env.WORKERS_PORT ?? 4005),
-};
+const PORTS = Object.fromEntries(
+  (Object.keys(DEFAULT_PORTS) as ServiceName[]).map((name) => [name, Number(process.env[portVariable(name)] ?? DEFAULT_PORTS[name])]),
+) as Record<ServiceName, number>;
 
 mkdirSync(DATA_DIR, { recursive: true });
 console.log(`starting the bakery supergraph on Node ${process.version}${watch ? ', restarting each service when its sources change' : ''}...`);

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import express from 'express';
+import { DEFAULT_PORTS, portVariable } from '../lib/addresses.js';
 import { PORT_RANGE, readCommonConfig, readConfigOrExit } from '../lib/config.js';
 import { healthRouter } from '../lib/health.js';
 import { Shutdown, runMain } from '../lib/lifecycle.js';
@@ -21,7 +22,7 @@ const { config, port, lockDurationMs, contexts } = readConfigOrExit('workers', (
   const common = readCommonConfig(reader);
   return {
     config: common,
-    port: reader.int('WORKERS_PORT', 4005, PORT_RANGE),
+    port: reader.int(portVariable('workers'), DEFAULT_PORTS.workers, PORT_RANGE),
     lockDurationMs: reader.int('WORKER_LOCK_MS', 30_000, { min: 1_000, max: 600_000 }),
     contexts: CONTEXT_WORKERS.map((context): { context: ContextWorkers; settings: unknown } => ({ context, settings: context.settings(reader, common) })),
   };

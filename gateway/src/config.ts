@@ -1,3 +1,4 @@
+import { DEFAULT_PORTS, portVariable } from '../../lib/addresses.js';
 import { EnvReader, PORT_RANGE, readCommonConfig, type CommonConfig } from '../../lib/config.js';
 import type { EdgePolicy } from './edge.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
@@ -48,7 +49,7 @@ export function readGatewayConfig(reader: EnvReader): GatewayConfig {
   ) as Record<SubgraphName, string>;
   const config: GatewayConfig = {
     ...common,
-    port: reader.int('GATEWAY_PORT', 4000, PORT_RANGE),
+    port: reader.int(portVariable('gateway'), DEFAULT_PORTS.gateway, PORT_RANGE),
     subgraphUrls,
     limits: {
       maxDepth: reader.int('QUERY_MAX_DEPTH', 12, { min: 2, max: 100 }),

@@ -9,7 +9,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { callerTokenSource, createUserTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
-import { ErrorCode, makeFormatError } from '../../lib/errors.js';
+import { ErrorCode } from '../../lib/errors.js';
+import { makeFormatError } from '../../lib/graphql-errors.js';
 import { healthRouter } from '../../lib/health.js';
 import { closeRedis, connectRedis } from '../../lib/redis.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
@@ -19,6 +20,7 @@ import type { Logger } from '../../lib/logger.js';
 import { createMetrics, metricsRouter, observedGauge, operationMetrics, subgraphFetchMetrics } from '../../lib/metrics.js';
 import { verify } from '../../lib/subgraph-server.js';
 import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
 import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playground/index.js';
@@ -27,14 +29,7 @@ import { SubgraphBreaker } from './subgraph-breaker.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
-
-/** What the gateway knows of a request; forwarded to every subgraph fetch. */
-export interface GatewayContext {
-  viewer: Viewer | null;
-  authorization?: string;
-  requestId: string;
-  log: Logger;
-}
+import { LIVE_TOPICS } from './subscriptions/topics.js';
 
 export interface RunningGateway {
   url: string;
@@ -121,7 +116,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   await apollo.start();
 
   // Subscriptions: graphql-ws on the same path and port, fed by the live notices in Redis.
-  const feed = new LiveFeed(config.redisUrl, config.redisPrefix, log.child({ component: 'live-feed' }));
+  const feed = new LiveFeed(config.redisUrl, config.redisPrefix, LIVE_TOPICS, log.child({ component: 'live-feed' }));
   await feed.start();
   const subscriptions = new SubscriptionServer({
     httpServer,
@@ -131,6 +126,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     verifier,
     limits: config.limits,
     feed,
+    topics: LIVE_TOPICS,
     log: log.child({ component: 'subscriptions' }),
     keepAliveMs: config.keepAliveMs,
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,

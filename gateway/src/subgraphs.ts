@@ -1,9 +1,6 @@
-/** The four subgraphs the gateway composes, with the variable that overrides each one's URL. */
-export const SUBGRAPHS = [
-  { name: 'stock', urlVariable: 'STOCK_URL', defaultUrl: 'http://localhost:4001/graphql' },
-  { name: 'order', urlVariable: 'ORDER_URL', defaultUrl: 'http://localhost:4002/graphql' },
-  { name: 'payment', urlVariable: 'PAYMENT_URL', defaultUrl: 'http://localhost:4003/graphql' },
-  { name: 'delivery', urlVariable: 'DELIVERY_URL', defaultUrl: 'http://localhost:4004/graphql' },
-] as const;
+import { defaultUrl, SUBGRAPH_NAMES, type SubgraphName, urlVariable } from '../../lib/addresses.js';
 
-export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
+export type { SubgraphName };
+
+/** The four subgraphs the gateway composes, with the variable that overrides each one's URL. */
+export const SUBGRAPHS = SUBGRAPH_NAMES.map((name) => ({ name, urlVariable: urlVariable(name), defaultUrl: defaultUrl(name) }));

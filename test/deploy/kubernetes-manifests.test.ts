@@ -15,6 +15,7 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_PORTS } from '../../lib/addresses.js';
 import { ROOT, SERVICES, type ServiceName } from '../../scripts/services.js';
 
 const DIR = path.join(ROOT, 'deploy/k8s');
@@ -64,7 +65,6 @@ function validate(manifest: Omit<Manifest, 'file'>): void {
 const manifests = load();
 const find = (kind: string, name: string) => manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
 const PROCESSES = Object.keys(SERVICES) as ServiceName[];
-const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 4000, stock: 4001, order: 4002, payment: 4003, delivery: 4004, workers: 4005 };
 
 describe('the Kubernetes manifests', () => {
   test('every document is valid against the Kubernetes schema of its kind', () => {

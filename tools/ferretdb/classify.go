@@ -184,18 +184,30 @@ func (c command) target() lockTarget {
 
 	case "update", "delete":
 		f := statementsField[c.name]
+		// Statements that each name one _id lock just those documents (a batch of point updates,
+		// such as an outbox relay's); any other statement may match several documents, and locks
+		// the collection.
 		stmts := c.statements(f.array)
-		if len(stmts) == 1 {
-			if v, err := stmts[0].LookupErr(f.filter); err == nil {
-				if q, ok := v.DocumentOK(); ok {
-					if key, ok := idKey(q); ok {
-						return lockTarget{scope: scopeDocument, db: c.db, coll: coll, doc: key}
-					}
+		keys := make([]string, 0, len(stmts))
+		for _, stmt := range stmts {
+			key, ok := "", false
+			if v, err := stmt.LookupErr(f.filter); err == nil {
+				if q, isDoc := v.DocumentOK(); isDoc {
+					key, ok = idKey(q)
 				}
 			}
+			if !ok {
+				return lockTarget{scope: scopeCollection, db: c.db, coll: coll}
+			}
+			keys = append(keys, key)
 		}
-		// Several statements, or a filter that may match several documents.
-		return lockTarget{scope: scopeCollection, db: c.db, coll: coll}
+		switch len(keys) {
+		case 0:
+			return lockTarget{scope: scopeCollection, db: c.db, coll: coll}
+		case 1:
+			return lockTarget{scope: scopeDocument, db: c.db, coll: coll, doc: keys[0]}
+		}
+		return lockTarget{scope: scopeDocuments, db: c.db, coll: coll, doc: documentKeys(keys)}
 	}
 	return lockTarget{}
 }

@@ -74,7 +74,10 @@ func TestTarget(t *testing.T) {
 		"update by _id $eq": {buildMsg(updateCmd(byIDEq), nil), lockTarget{scopeDocument, "shop", "products", "\x02" + string(bsoncore.AppendString(nil, "a"))}},
 		"update by _id $in": {buildMsg(updateCmd(byIDIn), nil), lockTarget{scope: scopeCollection, db: "shop", coll: "products"}},
 		"update by sku":     {buildMsg(updateCmd(bySku), nil), lockTarget{scope: scopeCollection, db: "shop", coll: "products"}},
-		"two statements":    {buildMsg(updateCmd(byID, byID), nil), lockTarget{scope: scopeCollection, db: "shop", coll: "products"}},
+		"two statements by _id": {buildMsg(updateCmd(byID, int32ID), nil), lockTarget{scopeDocuments, "shop", "products",
+			documentKeys([]string{"n7", "\x02" + string(bsoncore.AppendString(nil, "a"))})}},
+		"the same _id twice":             {buildMsg(updateCmd(byID, byIDEq), nil), lockTarget{scopeDocuments, "shop", "products", documentKeys([]string{"\x02" + string(bsoncore.AppendString(nil, "a"))})}},
+		"two statements, one not by _id": {buildMsg(updateCmd(byID, bySku), nil), lockTarget{scope: scopeCollection, db: "shop", coll: "products"}},
 		"statements in a kind 1 section": {
 			buildMsg(doc(func(b *bsoncore.DocumentBuilder) { b.AppendString("delete", "products").AppendString("$db", "shop") }),
 				map[string][]bsoncore.Document{"deletes": {doc(func(b *bsoncore.DocumentBuilder) { b.AppendDocument("q", int32ID).AppendInt32("limit", 1) })}}),
@@ -112,7 +115,21 @@ func TestLockTableExcludesAndShrinks(t *testing.T) {
 	coll := lockTarget{scope: scopeCollection, db: "db", coll: "c"}
 
 	releaseA := lt.acquire(docA)
-	lt.acquire(docB)() // another document: not blocked by a
+	lt.acquire(docB)()                                                                    // another document: not blocked by a
+	lt.acquire(lockTarget{scopeDocuments, "db", "c", documentKeys([]string{"b", "c"})})() // nor are others together
+
+	blockedMany := make(chan func())
+	go func() {
+		blockedMany <- lt.acquire(lockTarget{scopeDocuments, "db", "c", documentKeys([]string{"c", "a"})})
+	}()
+	select {
+	case <-blockedMany:
+		t.Fatal("a write of documents c and a got in while a was held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	releaseA()
+	(<-blockedMany)()
+	releaseA = lt.acquire(docA)
 
 	acquired := make(chan func())
 	go func() { acquired <- lt.acquire(docA) }()

@@ -6,27 +6,36 @@ package main
 //
 //	scope          database  collection  document
 //	document       read      read        lock      one statement whose filter names one _id
+//	documents      read      read        lock each statements that each name one _id
 //	insert         read      read        -         unique indexes are real PostgreSQL ones
 //	collection     read      write       -         any other update, delete or findAndModify
 //	database       write     -           -         DDL: create, drop, createIndexes, ...
 //
 // Entries are reference-counted and removed once nobody holds or waits for them, so the maps
 // stay as small as the set of writes in flight (one document id per in-flight write).
+//
+// A write of several documents locks them in the order of their keys, so two such writes cannot
+// wait on each other in a cycle either.
 
-import "sync"
+import (
+	"encoding/binary"
+	"slices"
+	"sync"
+)
 
 type lockScope int
 
 const (
 	scopeNone       lockScope = iota // reads: no lock
 	scopeDocument                    // one document, named by its _id
+	scopeDocuments                   // several documents, each named by its _id
 	scopeInsert                      // new documents of one collection
 	scopeCollection                  // any documents of one collection
 	scopeDatabase                    // the database's metadata (DDL)
 )
 
 func (s lockScope) String() string {
-	return [...]string{"none", "document", "insert", "collection", "database"}[s]
+	return [...]string{"none", "document", "documents", "insert", "collection", "database"}[s]
 }
 
 // lockTarget says what one write command must lock.
@@ -34,7 +43,38 @@ type lockTarget struct {
 	scope lockScope
 	db    string
 	coll  string
-	doc   string // canonical key of the _id value, for scopeDocument
+	doc   string // canonical key of the _id value, for scopeDocument; documentKeys for scopeDocuments
+}
+
+// documentKeys packs sorted, distinct document keys into one string (each prefixed by its
+// length), so that a lockTarget stays a comparable value.
+func documentKeys(keys []string) string {
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	var packed []byte
+	for _, k := range keys {
+		packed = binary.AppendUvarint(packed, uint64(len(k)))
+		packed = append(packed, k...)
+	}
+	return string(packed)
+}
+
+// keys lists the document keys a target locks, in the order they are taken.
+func (t lockTarget) keys() []string {
+	switch t.scope {
+	case scopeDocument:
+		return []string{t.doc}
+	case scopeDocuments:
+		var keys []string
+		for rest := []byte(t.doc); len(rest) > 0; {
+			n, size := binary.Uvarint(rest)
+			keys = append(keys, string(rest[size:size+int(n)]))
+			rest = rest[size+int(n):]
+		}
+		return keys
+	}
+	return nil
 }
 
 type lockTable struct {
@@ -80,7 +120,8 @@ func (lt *lockTable) acquire(t lockTarget) func() {
 	}
 	d.refs++
 	var c *collLock
-	var doc *docLock
+	keys := t.keys()
+	docs := make([]*docLock, len(keys))
 	if t.scope != scopeDatabase {
 		c = d.colls[t.coll]
 		if c == nil {
@@ -88,13 +129,14 @@ func (lt *lockTable) acquire(t lockTarget) func() {
 			d.colls[t.coll] = c
 		}
 		c.refs++
-		if t.scope == scopeDocument {
-			doc = c.docs[t.doc]
+		for i, key := range keys {
+			doc := c.docs[key]
 			if doc == nil {
 				doc = new(docLock)
-				c.docs[t.doc] = doc
+				c.docs[key] = doc
 			}
 			doc.refs++
+			docs[i] = doc
 		}
 	}
 	lt.mu.Unlock()
@@ -107,7 +149,7 @@ func (lt *lockTable) acquire(t lockTarget) func() {
 			c.rw.Lock()
 		} else {
 			c.rw.RLock()
-			if doc != nil {
+			for _, doc := range docs {
 				doc.mu.Lock()
 			}
 		}
@@ -121,7 +163,7 @@ func (lt *lockTable) acquire(t lockTarget) func() {
 			c.rw.Unlock()
 			d.rw.RUnlock()
 		default:
-			if doc != nil {
+			for _, doc := range docs {
 				doc.mu.Unlock()
 			}
 			c.rw.RUnlock()
@@ -130,9 +172,9 @@ func (lt *lockTable) acquire(t lockTarget) func() {
 
 		lt.mu.Lock()
 		defer lt.mu.Unlock()
-		if doc != nil {
+		for i, doc := range docs {
 			if doc.refs--; doc.refs == 0 {
-				delete(c.docs, t.doc)
+				delete(c.docs, keys[i])
 			}
 		}
 		if c != nil {

@@ -3,20 +3,21 @@
  * Every gateway process gets every notice, and serves its own subscribers.
  */
 import { Redis } from 'ioredis';
-import { LiveChannels, liveChannelKey, type LiveChannel, type LiveNotices } from '../../../lib/live.js';
+import { liveChannelKey, type LiveNotice, type LiveTopic } from '../../../lib/live.js';
 import type { Logger } from '../../../lib/logger.js';
 import { closeRedis, reconnectSoon } from '../../../lib/redis.js';
 
-type Listener<C extends LiveChannel> = (notice: LiveNotices[C]) => void;
+type Listener = (notice: LiveNotice) => void;
 
 export class LiveFeed {
   private readonly redis: Redis;
-  private readonly listeners = new Map<LiveChannel, Set<Listener<LiveChannel>>>();
-  private readonly channelByKey = new Map<string, LiveChannel>();
+  private readonly listeners = new Map<LiveTopic, Set<Listener>>();
+  private readonly topicByKey = new Map<string, LiveTopic>();
 
   constructor(
     url: string,
     private readonly prefix: string,
+    private readonly topics: readonly LiveTopic[],
     private readonly log: Logger,
   ) {
     // A subscriber connection can do nothing else; ioredis re-subscribes after a reconnect.
@@ -27,20 +28,19 @@ export class LiveFeed {
   }
 
   async start(): Promise<void> {
-    for (const channel of Object.values(LiveChannels)) this.channelByKey.set(liveChannelKey(this.prefix, channel), channel);
-    await this.redis.subscribe(...this.channelByKey.keys());
+    for (const topic of this.topics) this.topicByKey.set(liveChannelKey(this.prefix, topic), topic);
+    await this.redis.subscribe(...this.topicByKey.keys());
   }
 
-  /** Listens to one channel; returns the function that stops listening. */
-  on<C extends LiveChannel>(channel: C, listener: Listener<C>): () => void {
-    let set = this.listeners.get(channel);
+  /** Listens to one topic; returns the function that stops listening. */
+  on(topic: LiveTopic, listener: Listener): () => void {
+    let set = this.listeners.get(topic);
     if (!set) {
       set = new Set();
-      this.listeners.set(channel, set);
+      this.listeners.set(topic, set);
     }
-    const stored = listener as Listener<LiveChannel>;
-    set.add(stored);
-    return () => set.delete(stored);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   /** For readiness: the subscriber connection is up. */
@@ -60,15 +60,16 @@ export class LiveFeed {
   }
 
   private dispatch(key: string, message: string): void {
-    const channel = this.channelByKey.get(key);
-    if (!channel) return;
-    let notice: LiveNotices[LiveChannel];
+    const topic = this.topicByKey.get(key);
+    if (!topic) return;
+    let notice: LiveNotice;
     try {
-      notice = JSON.parse(message) as LiveNotices[LiveChannel];
+      // Published by the topic's own context (lib/live.ts publishNotice) as its notice type.
+      notice = JSON.parse(message) as LiveNotice;
     } catch {
-      this.log.warn({ channel }, 'unreadable live notice dropped');
+      this.log.warn({ channel: topic.channel }, 'unreadable live notice dropped');
       return;
     }
-    for (const listener of this.listeners.get(channel) ?? []) listener(notice);
+    for (const listener of this.listeners.get(topic) ?? []) listener(notice);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * How a subscription operation becomes queries: the subscriber's selection on the root field is
- * resolved for each change by a query of the public API (`order(id:)` or `product(id:)`), so it may
- * select fields of every subgraph and is authorized like any query. Pure: no I/O.
+ * resolved for each change by a query of the public API (the topic's query field, such as
+ * `order(id:)`), so it may select fields of every subgraph and is authorized like any query.
+ * Pure: no I/O.
  */
 import {
   Kind,
@@ -16,12 +17,12 @@ import {
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
-
-export type LiveKind = 'order' | 'stock';
+import type { HistoryEntry, LiveTopic } from '../../../lib/live.js';
 
 /** What the subscriber asked for, and the query that resolves it for one entity. */
 export interface LivePlan {
-  kind: LiveKind;
+  /** The live topic the subscription follows. */
+  topic: LiveTopic;
   /** Where the data goes in each message: the root field's alias or name. */
   responseKey: string;
   /** The entity named by the argument, or null for every one the subscriber may see. */
@@ -30,16 +31,11 @@ export interface LivePlan {
   query: string;
   /** The subscriber's variables that the query still uses. */
   variables: Record<string, unknown>;
-  /** Response keys of the root fields that each message pins to its change. */
-  keys: { status: string[]; history: string[]; available: string[]; soldOut: string[]; active: string[] };
+  /** Response keys, by field name, of the root fields that each message pins to its change. */
+  keys: Record<string, string[]>;
 }
 
-const ROOTS: Record<string, { kind: LiveKind; argument: string; query: string }> = {
-  orderStatusChanged: { kind: 'order', argument: 'orderId', query: 'order' },
-  stockChanged: { kind: 'stock', argument: 'productId', query: 'product' },
-};
-
-/** The hidden field each order query adds, so a message can be cut at its change. */
+/** The hidden field a query adds for a topic with a history, so a message can be cut at its change. */
 export const HISTORY_KEY = 'bakeryLiveHistory';
 const ID_VARIABLE = 'bakeryLiveId';
 
@@ -49,25 +45,27 @@ export function planSubscription(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variableValues: Record<string, unknown>,
+  topics: readonly LiveTopic[],
 ): LivePlan | null {
   const field = operation.selectionSet.selections[0];
   if (!field || field.kind !== Kind.FIELD) return null;
-  const root = ROOTS[field.name.value];
+  const topic = topics.find((candidate) => candidate.subscription.field === field.name.value);
   const definition = schema.getSubscriptionType()?.getFields()[field.name.value];
-  if (!root || !definition) return null;
+  if (!topic || !definition) return null;
 
   const args = getArgumentValues(definition, field, variableValues);
-  const entityId = typeof args[root.argument] === 'string' ? (args[root.argument] as string) : null;
+  const argument = args[topic.subscription.argument];
+  const entityId = typeof argument === 'string' ? argument : null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const node of document.definitions) if (node.kind === Kind.FRAGMENT_DEFINITION) fragments.set(node.name.value, node);
 
   const selectionSet = field.selectionSet;
   if (!selectionSet) return null;
-  const extra: FieldNode[] = root.kind === 'order' ? [fieldNode('history', HISTORY_KEY, [fieldNode('status'), fieldNode('at')])] : [];
+  const extra: FieldNode[] = topic.history ? [fieldNode(topic.history.field, HISTORY_KEY, [fieldNode('status'), fieldNode('at')])] : [];
   const entityField: FieldNode = {
     kind: Kind.FIELD,
     alias: { kind: Kind.NAME, value: 'live' },
-    name: { kind: Kind.NAME, value: root.query },
+    name: { kind: Kind.NAME, value: topic.subscription.query },
     arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ID_VARIABLE } } }],
     selectionSet: { kind: Kind.SELECTION_SET, selections: [...selectionSet.selections, ...extra] },
   };
@@ -92,19 +90,14 @@ export function planSubscription(
     ],
   };
 
+  const pinnedFields = [...topic.pinned, ...(topic.history ? [topic.history.field] : [])];
   return {
-    kind: root.kind,
+    topic,
     responseKey: field.alias?.value ?? field.name.value,
     entityId,
     query: print(query),
     variables: Object.fromEntries(keptDefinitions.map((definition) => [definition.variable.name.value, variableValues[definition.variable.name.value]])),
-    keys: {
-      status: responseKeys(selectionSet, fragments, 'status'),
-      history: responseKeys(selectionSet, fragments, 'history'),
-      available: responseKeys(selectionSet, fragments, 'available'),
-      soldOut: responseKeys(selectionSet, fragments, 'soldOut'),
-      active: responseKeys(selectionSet, fragments, 'active'),
-    },
+    keys: Object.fromEntries(pinnedFields.map((name) => [name, responseKeys(selectionSet, fragments, name)])),
   };
 }
 
@@ -158,40 +151,27 @@ function usesFragment(selectionSet: SelectionSetNode, fragments: Map<string, Fra
 
 // ------------------------------------------------------------------ pinning a message to its change
 
-export interface HistoryEntry {
-  status: string;
-  at: string;
-}
-
-/** Where the change a notice reports stands in the order's history; -1 when it is not there. */
-export function changeIndex(history: readonly HistoryEntry[], change: { status: string; at: string }): number {
+/** Where the change a notice reports stands in the entity's history; -1 when it is not there. */
+export function changeIndex(history: readonly HistoryEntry[], change: HistoryEntry): number {
   const at = new Date(change.at).getTime();
   return history.findIndex((entry) => entry.status === change.status && new Date(entry.at).getTime() === at);
 }
 
 /**
- * The order as it was at the change: its status, and its history up to the change (later
- * entries, such as a step that has happened since, belong to later messages).
+ * The entity as it was at the change: its pinned fields set to `values`, and (for a topic with a
+ * history) its history up to entry `index` (later entries, such as a step that has happened since,
+ * belong to later messages).
  */
-export function pinOrder(entity: Record<string, unknown>, plan: LivePlan, status: string, index: number): Record<string, unknown> {
+export function pin(entity: Record<string, unknown>, plan: LivePlan, values: Record<string, unknown>, index?: number): Record<string, unknown> {
   const pinned: Record<string, unknown> = { ...entity };
   delete pinned[HISTORY_KEY];
-  for (const key of plan.keys.status) if (key in pinned) pinned[key] = status;
-  for (const key of plan.keys.history) {
-    const list = pinned[key];
-    if (Array.isArray(list) && index >= 0) pinned[key] = list.slice(0, index + 1);
+  for (const [name, value] of Object.entries(values)) for (const key of plan.keys[name] ?? []) if (key in pinned) pinned[key] = value;
+  const history = plan.topic.history;
+  if (history && index !== undefined && index >= 0) {
+    for (const key of plan.keys[history.field] ?? []) {
+      const list = pinned[key];
+      if (Array.isArray(list)) pinned[key] = list.slice(0, index + 1);
+    }
   }
-  return pinned;
-}
-
-export function pinProduct(
-  entity: Record<string, unknown>,
-  plan: LivePlan,
-  level: { available: number; soldOut: boolean; active: boolean },
-): Record<string, unknown> {
-  const pinned: Record<string, unknown> = { ...entity };
-  for (const key of plan.keys.available) if (key in pinned) pinned[key] = level.available;
-  for (const key of plan.keys.soldOut) if (key in pinned) pinned[key] = level.soldOut;
-  for (const key of plan.keys.active) if (key in pinned) pinned[key] = level.active;
   return pinned;
 }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import pLimit from 'p-limit';
 import {
   GraphQLError,
@@ -27,17 +28,27 @@ import {
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { hasRole, type TokenVerifier, type Viewer } from '../../../lib/auth.js';
-import { clipMessage, ErrorCode } from '../../../lib/errors.js';
+import type { TokenVerifier, Viewer } from '../../../lib/auth.js';
+import { ErrorCode } from '../../../lib/errors.js';
+import { clipMessage } from '../../../lib/graphql-errors.js';
 import { MAX_BODY_BYTES } from '../../../lib/http-guards.js';
-import { LiveChannels, type OrderStatusNotice, type StockNotice } from '../../../lib/live.js';
+import type { HistoryEntry, LiveNotice, LiveTopic } from '../../../lib/live.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { QueryLimits } from '../config.js';
 import { costError, maskSuggestions, queryLimitRules } from '../limits.js';
-import type { GatewayContext } from '../server.js';
+import type { GatewayContext } from '../context.js';
 import type { LiveFeed } from './live-feed.js';
-import { ENTITY_ID_VARIABLE, HISTORY_KEY, changeIndex, pinOrder, pinProduct, planSubscription, type HistoryEntry, type LivePlan } from './live-plan.js';
+import { ENTITY_ID_VARIABLE, HISTORY_KEY, changeIndex, pin, planSubscription, type LivePlan } from './live-plan.js';
 import { LiveStream } from './live-stream.js';
+
+/**
+ * Close codes this server sends itself (graphql-ws sends its own, such as 4403 Forbidden, and ws
+ * 1009 for a frame past maxPayload).
+ */
+export const CloseCode = {
+  /** The subscriber read too slowly and its messages piled up past the stream's limit (RFC 6455 1013, "try again later"). */
+  TooManyMessages: 1013,
+} as const;
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -48,6 +59,8 @@ export interface SubscriptionServerOptions {
   verifier: TokenVerifier;
   limits: QueryLimits;
   feed: LiveFeed;
+  /** The live topics served, each declared by the context that owns it. */
+  topics: readonly LiveTopic[];
   log: Logger;
   /** Ping every this often; a client that does not answer in as long is dropped. @defaultValue 12000 */
   keepAliveMs?: number;
@@ -157,11 +170,14 @@ export class SubscriptionServer {
     try {
       document = parse(payload.query, { maxTokens: this.options.limits.maxTokens });
     } catch (error) {
-      return forClient([error instanceof GraphQLError ? error : new GraphQLError('the operation could not be parsed')], 'GRAPHQL_PARSE_FAILED');
+      return forClient(
+        [error instanceof GraphQLError ? error : new GraphQLError('the operation could not be parsed')],
+        ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
+      );
     }
     // The same limits as over HTTP, all checked before anything runs.
     const errors = validate(schema, document, [...specifiedRules, ...queryLimitRules(this.options.limits)]);
-    if (errors.length > 0) return forClient(errors, 'GRAPHQL_VALIDATION_FAILED');
+    if (errors.length > 0) return forClient(errors, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED);
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return refuse(ErrorCode.BadRequest, 'name the operation to run');
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
@@ -180,9 +196,10 @@ export class SubscriptionServer {
       return { ...args, contextValue: { kind: 'operation', context } satisfies Prepared } as ExecutionArgs;
     }
 
-    const plan = planSubscription(schema, document, operation, coerced.coerced);
+    const plan = planSubscription(schema, document, operation, coerced.coerced, this.options.topics);
     if (!plan) return refuse(ErrorCode.BadUserInput, 'this subscription is not served here');
-    if (plan.kind === 'order' && !session.viewer) return refuse(ErrorCode.Unauthenticated, 'sign in to follow orders');
+    const { audience } = plan.topic;
+    if (!audience.public && !session.viewer) return refuse(ErrorCode.Unauthenticated, audience.signIn);
     const max = this.options.maxSubscriptionsPerSocket ?? 20;
     if (session.streams.size + session.opening >= max) {
       return refuse(ErrorCode.TooManySubscriptions, `one connection may hold at most ${max} subscriptions; complete one first`);
@@ -214,26 +231,21 @@ export class SubscriptionServer {
       },
       () => {
         this.options.log.warn({ requestId: context.requestId }, 'subscriber too slow: closing its socket');
-        ctx.extra.socket.close(1013, 'Subscriber too slow');
+        ctx.extra.socket.close(CloseCode.TooManyMessages, 'Subscriber too slow');
       },
     );
     let openGate = () => {};
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     stream.enqueue(() => gate.then(() => null));
 
-    // Per order, the history index of the last change sent: anything at or before it is a repeat.
+    // Per entity with a history, the index of the last change sent: anything at or before it is a repeat.
     const sent = new Map<string, number>();
-    if (plan.kind === 'order') {
-      const viewer = context.viewer;
-      stopListening = this.options.feed.on(LiveChannels.orderStatus, (notice) => {
-        const mine = plan.entityId ? notice.orderId === plan.entityId : hasRole(viewer, 'STAFF') || notice.customerId === viewer?.id;
-        if (mine) stream.enqueue(() => this.orderMessage(plan, context, notice, sent));
-      });
-    } else {
-      stopListening = this.options.feed.on(LiveChannels.stock, (notice) => {
-        if (!plan.entityId || notice.productId === plan.entityId) stream.enqueue(() => this.productMessage(plan, context, notice));
-      });
-    }
+    const { topic } = plan;
+    stopListening = this.options.feed.on(topic, (notice) => {
+      // Following one entity, its read decides what the subscriber may see.
+      const follows = plan.entityId ? topic.entityId(notice) === plan.entityId : topic.audience.public || topic.audience.mayFollow(notice, context.viewer);
+      if (follows) stream.enqueue(() => this.noticeMessage(plan, context, notice, sent));
+    });
     this.streams.add(stream);
     session.streams.add(stream);
     counted();
@@ -246,13 +258,14 @@ export class SubscriptionServer {
         // Someone else's order looks exactly like a missing one.
         return snapshot.errors?.length
           ? forClient(snapshot.errors, ErrorCode.Internal)
-          : refuse(ErrorCode.NotFound, `${plan.kind === 'order' ? 'order' : 'product'} ${plan.entityId} was not found`);
+          : refuse(ErrorCode.NotFound, `${topic.name} ${plan.entityId} was not found`);
       }
-      if (plan.kind === 'order') {
-        const history = (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];
+      if (topic.history) {
+        // The current state is pinned to its last history entry; notices of it are repeats.
+        const history = historyOf(entity);
         sent.set(plan.entityId, history.length - 1);
         const last = history.at(-1);
-        stream.push(this.message(plan, snapshot, pinOrder(entity, plan, String(last?.status ?? entity.status), history.length - 1)));
+        stream.push(this.message(plan, snapshot, last ? pin(entity, plan, topic.history.pinAt(last), history.length - 1) : pin(entity, plan, {})));
       } else {
         stream.push(this.message(plan, snapshot, entity));
       }
@@ -261,22 +274,20 @@ export class SubscriptionServer {
     return stream;
   }
 
-  private async orderMessage(plan: LivePlan, context: GatewayContext, notice: OrderStatusNotice, sent: Map<string, number>): Promise<ExecutionResult | null> {
-    const result = await this.fetch(plan, context, notice.orderId, `order:${notice.orderId}:${notice.status}:${notice.at}`);
+  /** The message for one notice, pinned to its change; null when there is nothing (new) to send. */
+  private async noticeMessage(plan: LivePlan, context: GatewayContext, notice: LiveNotice, sent: Map<string, number>): Promise<ExecutionResult | null> {
+    const { topic } = plan;
+    const entityId = topic.entityId(notice);
+    const result = await this.fetch(plan, context, entityId, topic.changeKey(notice));
     const entity = result.data?.live as Record<string, unknown> | null | undefined;
     if (!entity) return null; // not (or no longer) visible to this subscriber
-    const history = (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];
-    const found = changeIndex(history, notice);
+    if (!topic.history) return this.message(plan, result, pin(entity, plan, topic.pin(notice)));
+    const history = historyOf(entity);
+    const found = changeIndex(history, topic.history.entryOf(notice));
     const index = found >= 0 ? found : history.length - 1;
-    if (index <= (sent.get(notice.orderId) ?? -1)) return null; // sent already
-    sent.set(notice.orderId, index);
-    return this.message(plan, result, pinOrder(entity, plan, notice.status, index));
-  }
-
-  private async productMessage(plan: LivePlan, context: GatewayContext, notice: StockNotice): Promise<ExecutionResult | null> {
-    const result = await this.fetch(plan, context, notice.productId, `stock:${notice.productId}:${notice.at}:${notice.available}`);
-    const entity = result.data?.live as Record<string, unknown> | null | undefined;
-    return entity ? this.message(plan, result, pinProduct(entity, plan, notice)) : null;
+    if (index <= (sent.get(entityId) ?? -1)) return null; // sent already
+    sent.set(entityId, index);
+    return this.message(plan, result, pin(entity, plan, topic.pin(notice), index));
   }
 
   /** The message for the subscriber: data under its root field's key, errors with their paths moved there. */
@@ -289,12 +300,12 @@ export class SubscriptionServer {
 
   /**
    * Resolves the plan's query for one entity through the gateway. Subscribers who would send the
-   * same query for the same change share one execution: with the same token for orders; for stock,
-   * whose products are public and the same for every viewer, everyone.
+   * same query for the same change share one execution: with the same token; for a public topic,
+   * the same for every viewer, everyone.
    */
   private fetch(plan: LivePlan, context: GatewayContext, entityId: string, change?: string): Promise<ExecutionResult> {
     const variables = { ...plan.variables, [ENTITY_ID_VARIABLE]: entityId };
-    const viewerFree = plan.kind === 'stock';
+    const viewerFree = plan.topic.audience.public;
     const as: GatewayContext = viewerFree ? { viewer: null, requestId: context.requestId, log: context.log } : context;
     const run = () => this.executions(() => this.run(plan.query, variables, null, as));
     // The current state is never shared: it must be read after this subscriber started listening.
@@ -312,7 +323,7 @@ export class SubscriptionServer {
 
   private async run(query: string, variables: Record<string, unknown>, operationName: string | null, context: GatewayContext): Promise<ExecutionResult> {
     const response = await this.options.apollo.executeOperation({ query, variables, ...(operationName ? { operationName } : {}) }, { contextValue: context });
-    if (response.body.kind !== 'single') return { errors: refuse('BAD_REQUEST', 'incremental delivery is not supported') };
+    if (response.body.kind !== 'single') return { errors: refuse(ErrorCode.BadRequest, 'incremental delivery is not supported') };
     const { data, errors } = response.body.singleResult;
     return { data: data ?? null, ...(errors ? { errors: errors.map(toGraphQLError) } : {}) };
   }
@@ -320,9 +331,11 @@ export class SubscriptionServer {
   /** Queries and mutations sent over the socket run like any HTTP request. */
   private async executeOperation(args: ExecutionArgs): Promise<ExecutionResult> {
     const prepared = args.contextValue as Prepared;
-    if (prepared.kind !== 'operation') return { errors: refuse('BAD_REQUEST', 'not an operation') };
+    if (prepared.kind !== 'operation') return { errors: refuse(ErrorCode.BadRequest, 'not an operation') };
     return this.run(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, args.operationName ?? null, prepared.context);
   }
 }
 
 const toGraphQLError = (error: GraphQLFormattedError): GraphQLError => new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
+
+const historyOf = (entity: Record<string, unknown>): HistoryEntry[] => (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];

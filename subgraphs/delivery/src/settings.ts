@@ -1,3 +1,4 @@
+import { defaultUrl, urlVariable } from '../../../lib/addresses.js';
 import type { CommonConfig, EnvReader } from '../../../lib/config.js';
 
 /** The delivery context's settings, shared by its subgraph process and its workers. */
@@ -12,7 +13,7 @@ export interface DeliverySettings {
 
 export function readDeliverySettings(reader: EnvReader, _common: CommonConfig): DeliverySettings {
   return {
-    orderUrl: reader.url('ORDER_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
+    orderUrl: reader.url(urlVariable('order'), defaultUrl('order'), ['http:', 'https:']),
     serviceTimeoutMs: reader.int('SERVICE_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     outboxSweepMs: reader.int('OUTBOX_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
   };

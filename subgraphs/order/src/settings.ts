@@ -1,3 +1,4 @@
+import { defaultUrl, urlVariable } from '../../../lib/addresses.js';
 import type { CommonConfig, EnvReader } from '../../../lib/config.js';
 
 /** The order context's settings, shared by its subgraph process and its workers. */
@@ -50,9 +51,9 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
   const webhookUrl = reader.string('NOTIFICATION_WEBHOOK_URL');
   if (channel === 'webhook') reader.require(Boolean(webhookUrl), 'NOTIFICATION_WEBHOOK_URL must be set when NOTIFICATION_CHANNEL is webhook');
   return {
-    stockUrl: reader.url('STOCK_URL', 'http://localhost:4001/graphql', ['http:', 'https:']),
-    paymentUrl: reader.url('PAYMENT_URL', 'http://localhost:4003/graphql', ['http:', 'https:']),
-    deliveryUrl: reader.url('DELIVERY_URL', 'http://localhost:4004/graphql', ['http:', 'https:']),
+    stockUrl: reader.url(urlVariable('stock'), defaultUrl('stock'), ['http:', 'https:']),
+    paymentUrl: reader.url(urlVariable('payment'), defaultUrl('payment'), ['http:', 'https:']),
+    deliveryUrl: reader.url(urlVariable('delivery'), defaultUrl('delivery'), ['http:', 'https:']),
     deliveryTimeoutMs: reader.int('DELIVERY_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
     stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
     paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),

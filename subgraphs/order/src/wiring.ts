@@ -1,26 +1,34 @@
-import type { Redis } from 'ioredis';
-import type { Connection } from 'mongoose';
 import { serviceTokenSource } from '../../../lib/auth.js';
-import type { CommonConfig } from '../../../lib/config.js';
-import type { Logger } from '../../../lib/logger.js';
 import { EventPublisher, OutboxRelay } from '../../../lib/outbox.js';
 import { ServiceClient } from '../../../lib/service-client.js';
+import type { ContextPartsDependencies } from '../../../lib/worker-host.js';
 import { Catalogue } from './application/catalogue.js';
 import { OrderQueries } from './application/order-queries.js';
-import { OrderSaga } from './application/order-saga.js';
+import { EndEarly } from './application/end-early.js';
+import { FollowDelivery } from './application/follow-delivery.js';
+import { OrderChanges } from './application/order-changes.js';
+import { PaymentSettlement } from './application/payment-settlement.js';
+import { PlaceOrder } from './application/place-order.js';
+import { SagaSteps } from './application/saga-steps.js';
 import { SagaRecovery } from './application/recovery.js';
 import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
+import { announceStatusChange } from './live-topic.js';
 import type { OrderSettings } from './settings.js';
 import { NotificationStore } from './store/notification.store.js';
 import { OrderStore } from './store/order.store.js';
 
-export interface OrderContextParts {
+export interface OrderParts {
   orders: OrderStore;
   notifications: NotificationStore;
   relay: OutboxRelay;
-  saga: OrderSaga;
+  /** The use cases: placing, settling a pending payment, ending early, following the delivery, the saga's steps. */
+  placing: PlaceOrder;
+  payment: PaymentSettlement;
+  endings: EndEarly;
+  delivery: FollowDelivery;
+  sagaSteps: SagaSteps;
   queries: OrderQueries;
   /** The sweep that finishes sagas a crash or an outage left behind (the workers run it). */
   recovery: SagaRecovery;
@@ -28,14 +36,7 @@ export interface OrderContextParts {
 }
 
 /** The order context's parts on its own database; the subgraph and the workers build it alike. */
-export async function buildOrderContext(deps: {
-  config: CommonConfig;
-  settings: OrderSettings;
-  db: Connection;
-  redis: Redis;
-  publisher?: EventPublisher;
-  log: Logger;
-}): Promise<OrderContextParts> {
+export async function buildOrderParts(deps: ContextPartsDependencies<OrderSettings>): Promise<OrderParts> {
   const { config, settings, db, redis, log } = deps;
   const orders = new OrderStore(db);
   const notifications = new NotificationStore(db, settings.notificationRetentionDays);
@@ -43,25 +44,42 @@ export async function buildOrderContext(deps: {
 
   const ownsPublisher = !deps.publisher;
   const publisher = deps.publisher ?? new EventPublisher(redis, config.redisPrefix);
-  const relay = new OutboxRelay(orders.collection, publisher, log);
+  const relay = new OutboxRelay(orders.collection, publisher, log, announceStatusChange);
   const token = serviceTokenSource(config.auth, 'order');
   const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
   const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });
   const deliveryClient = new ServiceClient({ service: 'delivery', url: settings.deliveryUrl, token, log, timeoutMs: settings.deliveryTimeoutMs });
   const stock = new StockClient(stockClient);
   const catalogue = new Catalogue(stock, settings.catalogueMaxAgeMs);
-  const delivery = new DeliveryClient(deliveryClient);
-  const saga = new OrderSaga(orders, stock, new PaymentClient(paymentClient), catalogue, relay, settings, log, delivery);
+  const payments = new PaymentClient(paymentClient);
+  const deliveries = new DeliveryClient(deliveryClient);
+  const changes = new OrderChanges(orders, relay);
+  const payment = new PaymentSettlement(orders, payments, changes, settings, log);
+  const placing = new PlaceOrder(orders, stock, payment, catalogue, changes, relay, settings);
+  const endings = new EndEarly(orders, deliveries, changes);
+  const delivery = new FollowDelivery(orders, changes);
+  const sagaSteps = new SagaSteps(orders, stock, payments);
 
   return {
     orders,
     notifications,
     relay,
-    saga,
+    placing,
+    payment,
+    endings,
+    delivery,
+    sagaSteps,
     queries: new OrderQueries(orders, notifications),
-    recovery: new SagaRecovery(orders, saga, delivery, publisher, settings.recovery, log.child({ component: 'saga-recovery' })),
+    recovery: new SagaRecovery(
+      { placing, payment, endings, delivery, sagaSteps },
+      orders,
+      deliveries,
+      publisher,
+      settings.recovery,
+      log.child({ component: 'saga-recovery' }),
+    ),
     async close() {
-      saga.stopPlacing();
+      placing.stopPlacing();
       await relay.stop();
       stockClient.shutdown();
       paymentClient.shutdown();

@@ -12,7 +12,7 @@ import { sagaHandler } from './handlers/saga.handler.js';
 import { LogChannel, WebhookChannel } from './notifications/channel.js';
 import { Notifier } from './notifications/notifier.js';
 import { readOrderSettings } from './settings.js';
-import { buildOrderContext } from './wiring.js';
+import { buildOrderParts } from './wiring.js';
 
 /** Notifications past their retention are deleted a day at a time; hourly is plenty. */
 const NOTIFICATION_PRUNE_MS = 3_600_000;
@@ -21,22 +21,22 @@ export const orderWorkers = defineContextWorkers({
   name: 'order',
   settings: readOrderSettings,
   async start({ config, settings, db, redis, publisher, workers, log, shutdown }) {
-    const context = await buildOrderContext({ config, settings, db, redis, publisher, log });
-    shutdown.add('order context', () => context.close());
+    const order = await buildOrderParts({ config, settings, db, redis, publisher, log });
+    shutdown.add('order parts', () => order.close());
     const channel = settings.notifications.channel === 'webhook' ? new WebhookChannel(settings.notifications.url) : new LogChannel(log);
-    const notifier = new Notifier(context.notifications, channel);
+    const notifier = new Notifier(order.notifications, channel);
 
     // One at a time, so reports about one order are applied in the order they were sent.
-    startEventWorker(Queues.orderEvents, orderEventsHandler(context.saga, context.orders, notifier), workers, { concurrency: 1 });
-    startEventWorker(Queues.orderSaga, sagaHandler(context.saga), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
+    startEventWorker(Queues.orderEvents, orderEventsHandler(order.delivery, order.orders, notifier), workers, { concurrency: 1 });
+    startEventWorker(Queues.orderSaga, sagaHandler(order.payment, order.sagaSteps), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
     startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: 4 });
 
-    context.relay.start(settings.outboxSweepMs);
-    shutdown.add('order outbox sweep', () => context.relay.stop());
-    const stopRecovery = context.recovery.start(settings.recovery.sweepMs);
+    order.relay.start(settings.outboxSweepMs);
+    shutdown.add('order outbox sweep', () => order.relay.stop());
+    const stopRecovery = order.recovery.start(settings.recovery.sweepMs);
     shutdown.add('saga recovery sweep', stopRecovery);
     const prune = setInterval(() => {
-      context.notifications
+      order.notifications
         .prune()
         .then((deleted) => deleted > 0 && log.info({ deleted }, 'old notifications pruned'))
         .catch((error: unknown) => log.warn({ err: error }, 'notification pruning failed'));

@@ -2,6 +2,7 @@ import { runSubgraph } from '../../../lib/subgraph-main.js';
 import { Payments } from './application/payments.js';
 import { Wallets } from './application/wallets.js';
 import type { PaymentContext } from './context.js';
+import { createPaymentLoaders } from './loaders.js';
 import { SimulatedCardProvider } from './provider/simulated-card-provider.js';
 import { resolvers } from './resolvers/index.js';
 import { readPaymentSettings, type PaymentSettings } from './settings.js';
@@ -10,7 +11,6 @@ import { WalletStore } from './store/wallet.store.js';
 
 runSubgraph<PaymentContext, PaymentSettings>({
   name: 'payment',
-  defaultPort: 4003,
   schema: new URL('../schema.graphql', import.meta.url),
   settings: readPaymentSettings,
   async build({ db, log, settings }) {
@@ -23,6 +23,6 @@ runSubgraph<PaymentContext, PaymentSettings>({
 
     const payments = new Payments(paymentStore, walletStore, new SimulatedCardProvider(settings.provider), log);
     const wallets = new Wallets(walletStore);
-    return { resolvers, context: (base) => ({ ...base, payments, wallets }) };
+    return { resolvers, context: (base) => ({ ...base, payments, wallets, loaders: createPaymentLoaders(payments) }) };
   },
 });

@@ -3,6 +3,7 @@ import { Catalogue } from './application/catalogue.js';
 import { Reservations } from './application/reservations.js';
 import { StockNotices } from './application/stock-notices.js';
 import type { StockContext } from './context.js';
+import { createStockLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { seedCatalogue } from './seed.js';
 import { ProductStore } from './store/product.store.js';
@@ -10,7 +11,6 @@ import { ReservationStore } from './store/reservation.store.js';
 
 runSubgraph<StockContext>({
   name: 'stock',
-  defaultPort: 4001,
   schema: new URL('../schema.graphql', import.meta.url),
   async build({ config, db, redis, log, shutdown }) {
     const products = new ProductStore(db);
@@ -22,6 +22,6 @@ runSubgraph<StockContext>({
     shutdown.add('stock notices', () => notices.close());
     const catalogue = new Catalogue(products, notices);
     const reservations = new Reservations(products, reservationStore, notices, log);
-    return { resolvers, context: (base) => ({ ...base, catalogue, reservations }) };
+    return { resolvers, context: (base) => ({ ...base, catalogue, reservations, loaders: createStockLoaders(products) }) };
   },
 });

@@ -1,5 +1,5 @@
 import { newEvent } from '../../../../lib/events.js';
-import { parseObjectId } from '../../../../lib/ids.js';
+import { parseId } from '../../../../lib/ids.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { OrderClient } from '../clients/order.client.js';
 import { nextStep, type DeliveryStatus, type Fulfilment, type StaffAction } from '../domain/delivery.js';
@@ -31,7 +31,7 @@ export class DeliveryProgress {
    * not in the status the action starts from, is INVALID_TRANSITION.
    */
   async advance(action: StaffAction, rawOrderId: string, caller: Caller): Promise<{ id: string }> {
-    const orderId = parseObjectId(rawOrderId, 'orderId').toHexString();
+    const orderId = parseId(rawOrderId, 'orderId');
     // Statuses only move forward, so a lost race is seen on the next read and refused there.
     for (;;) {
       const delivery = await this.deliveries.forOrder(orderId);
@@ -52,7 +52,7 @@ export class DeliveryProgress {
    * delivery yet, a cancelled placeholder keeps a late assignment from giving the order a baker.
    */
   async withdraw(rawOrderId: string, fulfilment: Fulfilment): Promise<DeliveryRecord> {
-    const orderId = parseObjectId(rawOrderId, 'orderId').toHexString();
+    const orderId = parseId(rawOrderId, 'orderId');
     for (;;) {
       const delivery = await this.deliveries.forOrder(orderId);
       if (!delivery) {

@@ -1,22 +1,8 @@
-import { newEvent } from '../../../../lib/events.js';
+import { newEvent, promiseCheckJobId, type PromiseCheckJob } from '../../../../lib/events.js';
 import type { Logger } from '../../../../lib/logger.js';
 import { isOpen } from '../domain/delivery.js';
 import type { DeliveryRecord, DeliveryStore } from '../store/delivery.store.js';
 import type { FlushOutbox } from './delivery-outbox.js';
-
-/**
- * The delayed job on `Queues.promiseChecks` that fires at an order's promise time. Internal to the
- * delivery context (no other context produces or reads it), so it is not an event of lib/events.
- */
-export interface PromiseCheckJob {
-  orderId: string;
-}
-
-export const isPromiseCheckJob = (value: unknown): value is PromiseCheckJob =>
-  typeof value === 'object' && value !== null && 'orderId' in value && typeof value.orderId === 'string';
-
-/** One check per order however often it is scheduled: BullMQ drops a job whose id it holds. */
-export const promiseCheckJobId = (orderId: string): string => `promise-${orderId}`;
 
 /** Where promise checks are scheduled (a BullMQ Queue of PromiseCheckJob). */
 export interface PromiseCheckQueue {

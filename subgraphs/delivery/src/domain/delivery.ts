@@ -8,9 +8,10 @@
  * A cancellation that arrives before the assignment leaves a CANCELLED tombstone, so the late
  * assignment gives the order to nobody.
  */
+import type { DeliveryStatusName } from '../../../../lib/statuses.js';
 import { DeliveryErrors } from '../errors.js';
 
-export type DeliveryStatus = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
+export type DeliveryStatus = DeliveryStatusName;
 export type Fulfilment = 'PICKUP' | 'DELIVERY';
 
 /** A baker is busy with a delivery in one of these; they count towards the baker's open orders. */

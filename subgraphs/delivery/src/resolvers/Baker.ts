@@ -2,5 +2,5 @@ import type { BakerResolvers } from '../generated/graphql.js';
 
 export const Baker: BakerResolvers = {
   // Counted from the deliveries every time: no stored counter to drift (see BakerStore).
-  openOrders: (baker, _, { deliveries }) => deliveries.openOrdersOf(baker.id),
+  openOrders: (baker, _, { loaders }) => loaders.openOrders.load(baker.id),
 };

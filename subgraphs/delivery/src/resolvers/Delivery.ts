@@ -1,13 +1,12 @@
 import { maySee } from '../../../../lib/auth.js';
-import { isObjectIdString } from '../../../../lib/ids.js';
 import type { DeliveryResolvers } from '../generated/graphql.js';
 
 export const Delivery: DeliveryResolvers = {
   // Someone else's delivery looks exactly like a missing one.
-  __resolveReference: async ({ id }, { deliveries, viewer }) => {
-    const delivery = isObjectIdString(id) ? await deliveries.find(id) : null;
+  __resolveReference: async ({ id }, { loaders, viewer }) => {
+    const delivery = await loaders.delivery.load(id);
     return delivery && maySee(viewer, delivery.customerId) ? delivery : null;
   },
-  baker: (delivery, _, { bakers }) => (delivery.bakerId ? bakers.find(delivery.bakerId) : null),
+  baker: (delivery, _, { loaders }) => (delivery.bakerId ? loaders.baker.load(delivery.bakerId) : null),
   delayed: (delivery) => delivery.delayed,
 };

@@ -6,9 +6,12 @@ import type { MutationResolvers } from '../generated/graphql.js';
 /** Staff only; the answer is the order by id, the gateway resolves its other fields at the order subgraph. */
 const staffMove =
   (action: StaffAction) =>
-  (_: unknown, { orderId }: { orderId: string }, { progress, viewer, requestId, log }: DeliveryContext) => {
+  async (_: unknown, { orderId }: { orderId: string }, { progress, loaders, viewer, requestId, log }: DeliveryContext) => {
     requireRole(viewer, 'STAFF');
-    return progress.advance(action, orderId, { requestId, log });
+    const order = await progress.advance(action, orderId, { requestId, log });
+    // A later field of this request (the answer's delivery, the next mutation's) reads it anew.
+    loaders.delivery.clearAll();
+    return order;
   };
 
 export const Mutation: MutationResolvers = {
@@ -17,8 +20,10 @@ export const Mutation: MutationResolvers = {
   dispatchOrder: staffMove('dispatchOrder'),
   completeOrder: staffMove('completeOrder'),
 
-  withdrawDelivery: (_, { orderId, fulfilment }, { progress, viewer }) => {
+  withdrawDelivery: async (_, { orderId, fulfilment }, { progress, loaders, viewer }) => {
     requireService(viewer);
-    return progress.withdraw(orderId, fulfilment);
+    const delivery = await progress.withdraw(orderId, fulfilment);
+    loaders.delivery.clearAll();
+    return delivery;
   },
 };

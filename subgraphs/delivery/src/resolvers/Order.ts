@@ -5,8 +5,8 @@ import type { OrderResolvers } from '../generated/graphql.js';
 // order it is (or staff), so a representation for someone else's order resolves to no delivery.
 export const Order: OrderResolvers = {
   __resolveReference: ({ id }) => ({ id }),
-  delivery: async ({ id }, _, { deliveries, viewer }) => {
-    const delivery = await deliveries.forOrder(id);
+  delivery: async ({ id }, _, { loaders, viewer }) => {
+    const delivery = await loaders.delivery.load(id);
     return delivery && maySee(viewer, delivery.customerId) ? delivery : null;
   },
 };

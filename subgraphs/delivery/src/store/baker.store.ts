@@ -1,4 +1,5 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { isObjectIdString } from '../../../../lib/ids.js';
 
 /**
  * A baker as stored. Open orders are not stored here: they are counted from the deliveries
@@ -38,6 +39,18 @@ export class BakerStore {
   async find(id: string): Promise<BakerRecord | null> {
     const document = await this.model.findById(id).lean<BakerDocument>().exec();
     return document ? toRecord(document) : null;
+  }
+
+  /** The bakers with these ids (one query: `$in` on `_id`); ids that are not object ids name none. */
+  async findMany(ids: readonly string[]): Promise<BakerRecord[]> {
+    const wellFormed = ids.filter(isObjectIdString);
+    if (wellFormed.length === 0) return [];
+    return (
+      await this.model
+        .find({ _id: { $in: wellFormed.map((id) => new Types.ObjectId(id)) } })
+        .lean<BakerDocument[]>()
+        .exec()
+    ).map(toRecord);
   }
 
   /** Active bakers first, then by name. */

@@ -87,6 +87,18 @@ export class DeliveryStore {
     return toRecordOrNull(await this.model.findById(id).lean<DeliveryDocument>().exec());
   }
 
+  /** The deliveries with these ids (one query: `$in` on `_id`); ids that are not object ids name none. */
+  async findMany(ids: readonly string[]): Promise<DeliveryRecord[]> {
+    const wellFormed = ids.filter(isObjectIdString);
+    if (wellFormed.length === 0) return [];
+    return (
+      await this.model
+        .find({ _id: { $in: wellFormed.map((id) => new Types.ObjectId(id)) } })
+        .lean<DeliveryDocument[]>()
+        .exec()
+    ).map(toRecord);
+  }
+
   async forOrder(orderId: string): Promise<DeliveryRecord | null> {
     if (!isObjectIdString(orderId)) return null;
     return toRecordOrNull(await this.model.findOne(byOrder(orderId)).lean<DeliveryDocument>().exec());
@@ -124,8 +136,14 @@ export class DeliveryStore {
     return new Map(rows.flatMap((row) => (row._id ? [[row._id, row.open] as const] : [])));
   }
 
-  async openOrdersOf(bakerId: string): Promise<number> {
-    return this.model.countDocuments({ bakerId, open: true });
+  /** Open deliveries of each of these bakers, in one query; a baker without any is left out. */
+  async openOrdersOf(bakerIds: readonly string[]): Promise<Map<string, number>> {
+    if (bakerIds.length === 0) return new Map();
+    const rows = await this.model.aggregate<{ _id: string; open: number }>([
+      { $match: { open: true, bakerId: { $in: bakerIds } } },
+      { $group: { _id: '$bakerId', open: { $sum: 1 } } },
+    ]);
+    return new Map(rows.map((row) => [row._id, row.open]));
   }
 
   /**

@@ -1,9 +1,10 @@
 import { hasRole, requireRole, requireViewer, type Viewer } from '../../../../lib/auth.js';
-import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
+import { isObjectIdString, parseId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
 import { isPublic, type OrderStatus } from '../domain/order.js';
 import type { NotificationStore } from '../store/notification.store.js';
-import type { OrderRecord, OrderStore } from '../store/order.store.js';
+import type { OrderStore } from '../store/order.store.js';
+import type { Order } from '../domain/order.js';
 
 /** What customers and staff may read of orders: customers their own, staff everything. */
 export class OrderQueries {
@@ -13,9 +14,19 @@ export class OrderQueries {
   ) {}
 
   /** Someone else's order is indistinguishable from a missing one. */
-  async order(viewer: Viewer | null, id: string): Promise<OrderRecord | null> {
+  async order(viewer: Viewer | null, id: string): Promise<Order | null> {
+    requireViewer(viewer);
+    return this.visibleTo(viewer, await this.orders.find(parseId(id, 'id')));
+  }
+
+  /** The orders with these ids, in one query, for the per-request loader; visibility is `visibleTo`'s. */
+  findMany(ids: readonly string[]): Promise<Order[]> {
+    return this.orders.findMany(ids);
+  }
+
+  /** The order if the viewer may see it: customers their own, staff and services any; never an internal status. */
+  visibleTo(viewer: Viewer | null, order: Order | null): Order | null {
     const known = requireViewer(viewer);
-    const order = await this.orders.find(parseObjectId(id, 'id').toHexString());
     if (!order || !isPublic(order.status)) return null;
     return hasRole(known, 'STAFF') || hasRole(known, 'SERVICE') || order.customerId === known.id ? order : null;
   }

@@ -19,14 +19,28 @@
  * - cancelled or rejected orders a baker may still hold: the delivery is asked to take it back.
  */
 import type { Viewer } from '../../../../lib/auth.js';
-import { type EventJob, Queues } from '../../../../lib/events.js';
+import type { EventDraft } from '../../../../lib/contract.js';
+import { type EventJob, fromDraft, Queues } from '../../../../lib/events.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { EventPublisher } from '../../../../lib/outbox.js';
 import type { DeliveryClient, DeliveryState } from '../clients/delivery.client.js';
-import { fulfilmentPath, type OrderStatus } from '../domain/order.js';
-import type { OrderRecord, OrderStore } from '../store/order.store.js';
-import type { OrderSaga } from './order-saga.js';
-import { statusChanged } from './order-events.js';
+import { fulfilmentPath, type Order, type OrderStatus } from '../domain/order.js';
+import { statusChanged } from '../domain/order-transitions.js';
+import type { OrderStore } from '../store/order.store.js';
+import type { EndEarly } from './end-early.js';
+import type { FollowDelivery } from './follow-delivery.js';
+import type { PaymentSettlement } from './payment-settlement.js';
+import type { PlaceOrder } from './place-order.js';
+import type { SagaSteps } from './saga-steps.js';
+
+/** The use cases whose own actions the sweep repeats; it decides nothing they would not. */
+export interface RecoveryUseCases {
+  placing: Pick<PlaceOrder, 'abandonStuck'>;
+  payment: Pick<PaymentSettlement, 'settlePending'>;
+  endings: Pick<EndEarly, 'cancel'>;
+  delivery: Pick<FollowDelivery, 'recordProgress'>;
+  sagaSteps: Pick<SagaSteps, 'run'>;
+}
 
 export interface RecoverySettings {
   /** How long an order may rest in a step before the sweep looks at it. */
@@ -70,8 +84,8 @@ export class SagaRecovery {
   private sweeps = 0;
 
   constructor(
+    private readonly useCases: RecoveryUseCases,
     private readonly orders: OrderStore,
-    private readonly saga: OrderSaga,
     private readonly delivery: DeliveryClient,
     private readonly publisher: EventPublisher,
     private readonly settings: RecoverySettings,
@@ -86,7 +100,7 @@ export class SagaRecovery {
       [
         'placements',
         async () => {
-          counts.abandoned = await this.saga.abandonStuck(Math.max(PLACEMENT_DEADLINE_MS, this.settings.stepDeadlineMs));
+          counts.abandoned = await this.useCases.placing.abandonStuck(Math.max(PLACEMENT_DEADLINE_MS, this.settings.stepDeadlineMs));
         },
       ],
       ['pending payments', () => this.pendingPayments(before, counts)],
@@ -108,7 +122,7 @@ export class SagaRecovery {
   private async pendingPayments(before: Date, counts: RecoveryCounts): Promise<void> {
     for (const order of await this.orders.restingIn(['PAYMENT_PENDING'], { before }, {}, BATCH)) {
       try {
-        await this.saga.settlePendingPayment(order.id);
+        await this.useCases.payment.settlePending(order.id);
         counts.payments++;
       } catch (error) {
         this.log.debug({ err: error, orderId: order.id }, 'pending payment still unsettled');
@@ -132,7 +146,7 @@ export class SagaRecovery {
     }
   }
 
-  private async reconcile(order: OrderRecord, delivery: DeliveryState | null, counts: RecoveryCounts): Promise<void> {
+  private async reconcile(order: Order, delivery: DeliveryState | null, counts: RecoveryCounts): Promise<void> {
     if (!delivery) {
       if (order.status === 'CONFIRMED') {
         await this.requestAssignment(order);
@@ -144,14 +158,14 @@ export class SagaRecovery {
       if (!CUSTOMER_CANCELLABLE_OPEN.includes(order.status as OrderStatus)) return;
       // Only a customer's cancel withdraws the delivery of an open order: finish that cancel.
       const customer: Viewer = { id: order.customerId, roles: ['CUSTOMER'] };
-      await this.saga.cancel(customer, order.id, 'cancelled by the customer');
+      await this.useCases.endings.cancel(customer, order.id, 'cancelled by the customer');
       this.log.info({ orderId: order.id }, 'recovery finished a cancel cut short');
       counts.cancelsFinished++;
       return;
     }
     const path = fulfilmentPath(order.fulfilment);
     if (path.indexOf(delivery.status) > path.indexOf(order.status as OrderStatus)) {
-      await this.saga.recordDeliveryProgress(order.id, delivery.status, delivery.bakerName ?? undefined);
+      await this.useCases.delivery.recordProgress(order.id, delivery.status, delivery.bakerName ?? undefined);
       this.log.info({ orderId: order.id, from: order.status, to: delivery.status }, 'recovery moved the order up to its delivery');
       counts.followed++;
     }
@@ -162,22 +176,21 @@ export class SagaRecovery {
    * straight to its queue (not to notifications: the customer heard it already). Assignment is
    * idempotent per order, and finishes what an interrupted one left undone.
    */
-  private async requestAssignment(order: OrderRecord): Promise<void> {
+  private async requestAssignment(order: Order): Promise<void> {
     const confirmed = [...order.history].reverse().find((change) => change.status === 'CONFIRMED');
-    const event = statusChanged(order, 'CONFIRMED', null, order.promisedBy, confirmed?.at ?? order.updatedAt);
-    await this.toDelivery(order.id, 'assign', event.payload as EventJob['payload'], event.id);
+    await this.toDelivery(order.id, 'assign', statusChanged(order, 'CONFIRMED', null, order.promisedBy, confirmed?.at ?? order.updatedAt));
     this.log.info({ orderId: order.id }, 'recovery asked for the assignment of a confirmed order again');
   }
 
   /** Orders owing a compensation (or the commit of a completed order) past the deadline: run it now. */
   private async compensations(before: Date, counts: RecoveryCounts): Promise<void> {
-    for (const order of await this.orders.owingSteps(before, BATCH)) {
-      for (const step of new Set(order.sagaOwed)) {
+    for (const { order, owed } of await this.orders.owingSteps(before, BATCH)) {
+      for (const step of new Set(owed)) {
         try {
           // Done, but a crash came before it was struck off: strike it off.
           if (order.sagaSteps.includes(step)) await this.orders.markStepDone(order.id, step, null);
           else {
-            await this.saga.runStep(step, order.id);
+            await this.useCases.sagaSteps.run(step, order.id);
             counts.compensated++;
             this.log.info({ orderId: order.id, step }, 'recovery ran a saga step left undone');
           }
@@ -191,7 +204,7 @@ export class SagaRecovery {
   /** Ended after a baker had it, and the delivery context never said it took the order back. */
   private async takeBacks(before: Date, counts: RecoveryCounts): Promise<void> {
     const window = { before, after: new Date(Date.now() - LOOK_BACK_MS) };
-    const ended: OrderRecord[] = [];
+    const ended: Order[] = [];
     for (const deliveryStatus of ['ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY']) {
       ended.push(...(await this.orders.restingIn(['CANCELLED', 'REJECTED'], window, { deliveryStatus }, BATCH)));
     }
@@ -201,16 +214,20 @@ export class SagaRecovery {
       const delivery = deliveries.get(order.id);
       if (!delivery || delivery.status === 'CANCELLED' || delivery.status === 'COMPLETED') continue;
       const last = [...order.history].reverse().find((change) => change.status === order.status);
-      const event = statusChanged(order, order.status as OrderStatus, last?.reason ?? null, order.promisedBy, last?.at ?? order.updatedAt);
-      await this.toDelivery(order.id, 'take-back', event.payload as EventJob['payload'], event.id);
+      await this.toDelivery(
+        order.id,
+        'take-back',
+        statusChanged(order, order.status as OrderStatus, last?.reason ?? null, order.promisedBy, last?.at ?? order.updatedAt),
+      );
       this.log.info({ orderId: order.id }, 'recovery asked the delivery context to take back an ended order');
       counts.takenBack++;
     }
   }
 
   /** One job on the delivery context's queue, at most once per order and REQUEST_AGAIN_MS (BullMQ drops a repeated job id). */
-  private async toDelivery(orderId: string, what: string, payload: EventJob['payload'], eventId: string): Promise<void> {
-    const job: EventJob = { eventId, type: 'OrderStatusChanged', payload };
+  private async toDelivery(orderId: string, what: string, draft: EventDraft): Promise<void> {
+    const event = fromDraft(draft);
+    const job: EventJob = { eventId: event.id, type: event.type, payload: event.payload, ...(event.trace ? { trace: event.trace } : {}) };
     const slot = Math.floor(Date.now() / REQUEST_AGAIN_MS);
     await this.publisher.queue(Queues.deliveryEvents).add('OrderStatusChanged', job, { jobId: `recovery-${what}-${orderId}-${slot}` });
   }

@@ -1,6 +1,5 @@
 import type { ServiceClient } from '../../../../lib/service-client.js';
-import type { PaymentMethod } from '../domain/order.js';
-import type { PaymentStatus } from '../store/order.store.js';
+import type { PaymentMethod, PaymentStatus } from '../domain/order.js';
 
 export interface PaymentOutcome {
   id: string;

@@ -8,7 +8,7 @@
  * COMPLETED. PLACED (the saga's first steps are under way) and ABANDONED (a placement that could
  * not reach the stock service) are internal and never shown.
  */
-import type { OrderStatusName } from '../../../../lib/events.js';
+import type { DeliveryStatusName, OrderStatusName, PaymentStatusName } from '../../../../lib/statuses.js';
 
 export type OrderStatus = OrderStatusName;
 export type InternalStatus = OrderStatus | 'PLACED' | 'ABANDONED';
@@ -16,12 +16,50 @@ export type InternalStatus = OrderStatus | 'PLACED' | 'ABANDONED';
 export type Fulfilment = 'PICKUP' | 'DELIVERY';
 export type PaymentMethod = 'CARD' | 'WALLET';
 export type RejectionReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'INSUFFICIENT_FUNDS' | 'STORE_REJECTED';
-export type DeliveryStatus = 'ASSIGNED' | 'BAKING' | 'READY' | 'OUT_FOR_DELIVERY' | 'COMPLETED' | 'CANCELLED';
+export type DeliveryStatus = DeliveryStatusName;
+export type PaymentStatus = PaymentStatusName;
 
 export interface StatusChange {
   status: OrderStatus;
   at: Date;
   reason: string | null;
+}
+
+export interface OrderLine {
+  productId: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+/** A step the saga owes another context, done once: a repeat records nothing twice. */
+export type SagaStep = 'ReleaseStock' | 'CommitStock' | 'RefundPayment';
+
+/** An order: what the customer asked for, where it stands, and what the other contexts said of it. */
+export interface Order {
+  id: string;
+  customerId: string;
+  idempotencyKey: string;
+  lines: OrderLine[];
+  total: number;
+  fulfilment: Fulfilment;
+  deliveryAddress: string | null;
+  paymentMethod: PaymentMethod;
+  /** Kept only while payment may still be retried. */
+  paymentToken: string | null;
+  status: InternalStatus;
+  rejectionReason: RejectionReason | null;
+  history: StatusChange[];
+  promisedBy: Date | null;
+  holdDeadline: Date | null;
+  // The customer's read model of the other contexts, kept current from events.
+  paymentStatus: PaymentStatus | null;
+  deliveryStatus: DeliveryStatus | null;
+  bakerName: string | null;
+  delayed: boolean;
+  sagaSteps: SagaStep[];
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export const PUBLIC_STATUSES: readonly OrderStatus[] = [

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { OrderRecord } from '../store/order.store.js';
+import type { Order as OrderEntity } from '../domain/order.js';
 import type { NotificationRecord } from '../store/notification.store.js';
 import type { OrderContext } from '../context.js';
 export type Maybe<T> = T | null | undefined;
@@ -357,7 +357,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Notification: ResolverTypeWrapper<NotificationRecord>;
-  Order: ResolverTypeWrapper<OrderRecord>;
+  Order: ResolverTypeWrapper<OrderEntity>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversTypes['Order']> }>;
@@ -384,7 +384,7 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Notification: NotificationRecord;
-  Order: OrderRecord;
+  Order: OrderEntity;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
   OrderConnection: Omit<OrderConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Order']> };

@@ -1,12 +1,13 @@
 import { isEvent, type EventJob } from '../../../../lib/events.js';
-import type { OrderSaga } from '../application/order-saga.js';
+import type { PaymentSettlement } from '../application/payment-settlement.js';
+import type { SagaSteps } from '../application/saga-steps.js';
 
 /** The saga's follow-up calls and compensations; a throw means "not yet", and the queue retries. */
-export function sagaHandler(saga: OrderSaga) {
+export function sagaHandler(payment: PaymentSettlement, steps: SagaSteps) {
   return async (job: EventJob): Promise<void> => {
-    if (isEvent(job, 'SettlePendingPayment')) await saga.settlePendingPayment(job.payload.orderId);
-    else if (isEvent(job, 'ReleaseStock')) await saga.runStep('ReleaseStock', job.payload.orderId);
-    else if (isEvent(job, 'RefundPayment')) await saga.runStep('RefundPayment', job.payload.orderId);
-    else if (isEvent(job, 'CommitStock')) await saga.runStep('CommitStock', job.payload.orderId);
+    if (isEvent(job, 'SettlePendingPayment')) await payment.settlePending(job.payload.orderId);
+    else if (isEvent(job, 'ReleaseStock')) await steps.run('ReleaseStock', job.payload.orderId);
+    else if (isEvent(job, 'RefundPayment')) await steps.run('RefundPayment', job.payload.orderId);
+    else if (isEvent(job, 'CommitStock')) await steps.run('CommitStock', job.payload.orderId);
   };
 }

@@ -1,4 +1,4 @@
-import type { OrderStatusName } from '../../../../lib/events.js';
+import type { OrderStatusName } from '../../../../lib/statuses.js';
 import type { NotificationStore } from '../store/notification.store.js';
 import type { NotificationChannel, OutgoingNotification } from './channel.js';
 

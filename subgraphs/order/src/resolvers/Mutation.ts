@@ -1,13 +1,13 @@
 import { requireService } from '../../../../lib/auth.js';
-import { parseObjectId } from '../../../../lib/ids.js';
+import { parseId } from '../../../../lib/ids.js';
 import type { MutationResolvers } from '../generated/graphql.js';
 
 export const Mutation: MutationResolvers = {
-  placeOrder: (_, { input }, { saga, viewer, requestId }) => saga.place(viewer, input, requestId),
-  cancelOrder: (_, { id, reason }, { saga, viewer, requestId }) => saga.cancel(viewer, id, reason, requestId),
-  rejectOrder: (_, { orderId, reason }, { saga, viewer }) => saga.reject(viewer, orderId, reason),
-  recordDeliveryProgress: (_, { orderId, status }, { saga, viewer }) => {
+  placeOrder: (_, { input }, { placing, viewer, requestId }) => placing.place(viewer, input, requestId),
+  cancelOrder: (_, { id, reason }, { endings, viewer, requestId }) => endings.cancel(viewer, id, reason, requestId),
+  rejectOrder: (_, { orderId, reason }, { endings, viewer }) => endings.reject(viewer, orderId, reason),
+  recordDeliveryProgress: (_, { orderId, status }, { delivery, viewer }) => {
     requireService(viewer);
-    return saga.recordDeliveryProgress(parseObjectId(orderId, 'orderId').toHexString(), status);
+    return delivery.recordProgress(parseId(orderId, 'orderId'), status);
   },
 };

@@ -66,13 +66,12 @@ export class Payments {
     throw new Error(`the refund for order ${id} did not settle in ${MAX_REFUND_PASSES} passes`);
   }
 
-  forOrder(orderId: string): Promise<PaymentRecord | null> {
-    return this.payments.forOrder(orderId);
-  }
-
-  /** A payment's id is its order's id. A malformed id names nothing, like any other unknown one. */
-  async find(id: string): Promise<PaymentRecord | null> {
-    return isPlausibleId(id) ? this.payments.find(id) : null;
+  /**
+   * The payments among these ids, in one query. A payment's id is its order's id. A malformed id
+   * names nothing, like any other unknown one.
+   */
+  async findMany(ids: readonly string[]): Promise<PaymentRecord[]> {
+    return this.payments.findMany(ids.filter(isPlausibleId));
   }
 
   private async authorizeFromWallet(payment: PaymentRecord): Promise<PaymentRecord> {

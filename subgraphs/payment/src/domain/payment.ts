@@ -9,9 +9,10 @@
  * arrive out of order after a timeout).
  */
 import { badInput } from '../../../../lib/errors.js';
+import type { PaymentStatusName } from '../../../../lib/statuses.js';
 
 export type PaymentMethod = 'CARD' | 'WALLET';
-export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';
+export type PaymentStatus = PaymentStatusName;
 /** Why a payment was declined: the card's provider said no, the token is unusable, or the wallet is short. */
 export type DeclineReason = 'CARD_DECLINED' | 'INVALID_TOKEN' | 'INSUFFICIENT_FUNDS';
 

@@ -5,8 +5,8 @@ import type { OrderResolvers } from '../generated/graphql.js';
 // belongs (or staff), so a representation for someone else's order resolves to no payment.
 export const Order: OrderResolvers = {
   __resolveReference: ({ id }) => ({ id }),
-  payment: async ({ id }, _, { payments, viewer }) => {
-    const payment = await payments.forOrder(id);
+  payment: async ({ id }, _, { loaders, viewer }) => {
+    const payment = await loaders.payment.load(id);
     return payment && maySee(viewer, payment.customerId) ? payment : null;
   },
 };

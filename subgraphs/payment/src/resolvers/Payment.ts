@@ -3,8 +3,8 @@ import type { PaymentResolvers } from '../generated/graphql.js';
 
 export const Payment: PaymentResolvers = {
   // Someone else's payment looks exactly like a missing one.
-  __resolveReference: async ({ id }, { payments, viewer }) => {
-    const payment = await payments.find(id);
+  __resolveReference: async ({ id }, { loaders, viewer }) => {
+    const payment = await loaders.payment.load(id);
     return payment && maySee(viewer, payment.customerId) ? payment : null;
   },
 };

@@ -53,6 +53,17 @@ export class PaymentStore {
     return document ? toRecord(document) : null;
   }
 
+  /** The payments with these ids (one query: `$in` on `_id`). */
+  async findMany(ids: readonly string[]): Promise<PaymentRecord[]> {
+    if (ids.length === 0) return [];
+    return (
+      await this.model
+        .find({ _id: { $in: ids } })
+        .lean<PaymentDocument[]>()
+        .exec()
+    ).map(toRecord);
+  }
+
   async forOrder(orderId: string): Promise<PaymentRecord | null> {
     const document = await this.model.findById(orderId).lean<PaymentDocument>().exec();
     return document ? toRecord(document) : null;

@@ -1,4 +1,4 @@
-import { isObjectIdString, parseObjectId } from '../../../../lib/ids.js';
+import { isObjectIdString, parseId } from '../../../../lib/ids.js';
 import { decodeCursor, pageSize, toPage } from '../../../../lib/paging.js';
 import { checkQuantity, MAX_STOCK, validateNewProduct, validateProductChanges, type CreateProductInput, type UpdateProductInput } from '../domain/product.js';
 import { StockErrors } from '../errors.js';
@@ -26,7 +26,7 @@ export class Catalogue {
 
   /** A well-formed id that names nothing is simply absent, like any lookup. */
   async product(id: string): Promise<ProductRecord | null> {
-    return this.products.find(parseObjectId(id, 'id').toHexString());
+    return this.products.find(parseId(id, 'id'));
   }
 
   async create(input: CreateProductInput): Promise<ProductRecord> {
@@ -36,7 +36,7 @@ export class Catalogue {
   }
 
   async update(id: string, input: UpdateProductInput): Promise<ProductRecord> {
-    const productId = parseObjectId(id, 'id').toHexString();
+    const productId = parseId(id, 'id');
     const changes = validateProductChanges(input);
     if (Object.keys(changes).length === 0) throw StockErrors.noChanges();
     const changed = await this.products.change(productId, changes);
@@ -45,7 +45,7 @@ export class Catalogue {
   }
 
   async archive(id: string): Promise<ProductRecord> {
-    const productId = parseObjectId(id, 'id').toHexString();
+    const productId = parseId(id, 'id');
     const archived = await this.products.archive(productId);
     if (!archived) throw StockErrors.productNotFound(id);
     this.notices.changed([productId]);
@@ -53,7 +53,7 @@ export class Catalogue {
   }
 
   async restock(id: string, quantity: number): Promise<ProductRecord> {
-    const productId = parseObjectId(id, 'id').toHexString();
+    const productId = parseId(id, 'id');
     checkQuantity(quantity, 'quantity');
     const restocked = await this.products.restock(productId, quantity, MAX_STOCK);
     if (restocked) {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { LiveChannels, publishNotice } from '../../../../lib/live.js';
+import { publishNotice } from '../../../../lib/live.js';
 import type { Logger } from '../../../../lib/logger.js';
 import { isSoldOut } from '../domain/product.js';
+import { stockTopic } from '../live-topic.js';
 import type { ProductStore } from '../store/product.store.js';
 
 /** How often, at most, one product's level is announced while it keeps changing. */
@@ -53,12 +54,9 @@ export class StockNotices {
     try {
       const at = new Date().toISOString();
       for (const product of await this.products.findMany(productIds)) {
-        await publishNotice(this.redis, this.prefix, LiveChannels.stock, {
-          productId: product.id,
-          available: product.available,
-          soldOut: isSoldOut(product),
-          active: product.active,
-          at,
+        await publishNotice(this.redis, this.prefix, {
+          topic: stockTopic,
+          notice: { productId: product.id, available: product.available, soldOut: isSoldOut(product), active: product.active, at },
         });
       }
     } catch (error) {

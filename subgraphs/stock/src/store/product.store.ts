@@ -1,4 +1,5 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { isObjectIdString } from '../../../../lib/ids.js';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
 import type { NewProduct, ProductChanges } from '../domain/product.js';
 import { StockErrors } from '../errors.js';
@@ -85,10 +86,13 @@ export class ProductStore {
     return toRecordOrNull(await this.model.findById(id).lean<ProductDocument>().exec());
   }
 
+  /** The products among `ids` (one query: `$in` on `_id`); ids that are not object ids name none. */
   async findMany(ids: readonly string[]): Promise<ProductRecord[]> {
+    const wellFormed = ids.filter(isObjectIdString);
+    if (wellFormed.length === 0) return [];
     return (
       await this.model
-        .find({ _id: { $in: ids } })
+        .find({ _id: { $in: wellFormed } })
         .lean<ProductDocument[]>()
         .exec()
     ).map(toRecord);
