@@ -19,3 +19,10 @@ export function deadlineFrom(header: string | undefined): number | null {
 
 /** The header for a request its sender will give up on after `timeoutMs`. */
 export const deadlineHeader = (timeoutMs: number, now = Date.now()): string => String(now + timeoutMs);
+
+/** `init` with the deadline header of a request its sender will give up on after `timeoutMs`. */
+export function withDeadline(init: RequestInit | undefined, timeoutMs: number): RequestInit {
+  const headers = new Headers(init?.headers);
+  headers.set(DEADLINE_HEADER, deadlineHeader(timeoutMs));
+  return { ...init, headers };
+}

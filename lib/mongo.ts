@@ -17,10 +17,35 @@ export async function connectDatabase(url: string, dbName: string): Promise<Conn
   return connection;
 }
 
+/** How long a graceful close may wait for operations in flight before it is forced. */
+const CLOSE_BOUND_MS = 3_000;
+
+/** Closes the connection, forcing it when the store does not let it close in time (it is gone). */
+export async function closeDatabase(connection: Connection): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_BOUND_MS)));
+  const outcome = await Promise.race([connection.close(), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await connection.close(true);
+}
+
 export async function pingDatabase(connection: Connection): Promise<void> {
   const db = connection.db;
   if (!db) throw new Error('database connection is not open');
   await db.command({ ping: 1 });
+}
+
+/**
+ * Whether an error says the store cannot be reached (down, restarting, unreachable), as opposed to
+ * a mistake in the request or the code. Such a request did nothing it can be sure of, and may be
+ * sent again: it is answered SERVICE_UNAVAILABLE, not as an internal error.
+ */
+export function isStoreUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed|PoolCleared)Error$/.test(error.name) ||
+    /buffering timed out|connection .* closed|Client must be connected/i.test(error.message)
+  );
 }
 
 /** Duplicate key on insert (unique index). FerretDB reports it the same way for inserts only. */

@@ -34,6 +34,9 @@ const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   [Queues.orderSaga]: { attempts: 100_000, backoff: { type: 'capped', delay: 500 } },
   // Assignment waits for an active baker however long that takes.
   [Queues.deliveryEvents]: { attempts: 100_000, backoff: { type: 'capped', delay: 1_000 } },
+  // What the delivery context tells the order (a baker, a step in the kitchen) is state the order
+  // must not miss: an outage of the store longer than eight attempts must not drop it.
+  [Queues.orderEvents]: { attempts: 100_000, backoff: { type: 'capped', delay: 1_000 } },
 };
 
 /** The live notice a context announces for one of its events, if any (see `LiveTopic`). */

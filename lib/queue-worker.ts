@@ -89,8 +89,11 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   settings.metrics?.watch(queue, worker);
-  // Finish the job in hand, take no new one.
-  settings.shutdown.add(`worker ${queue}`, () => worker.close());
+  // Finish the job in hand, take no new one. With Redis gone there is nothing to hand a result to,
+  // and the close would wait for Redis forever: the job in hand is retried once its lock runs out.
+  settings.shutdown.add(`worker ${queue}`, () => (settings.connection.status === 'ready' ? worker.close() : undefined), {
+    force: () => worker.disconnect(),
+  });
   return worker;
 }
 

@@ -8,8 +8,8 @@ import { createServiceTokenVerifier } from './auth.js';
 import { PORT_RANGE, readCommonConfig, readConfigOrExit, type CommonConfig, type EnvReader } from './config.js';
 import { Shutdown, runMain } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
-import { connectDatabase, pingDatabase } from './mongo.js';
-import { connectRedis, pingRedis } from './redis.js';
+import { closeDatabase, connectDatabase, pingDatabase } from './mongo.js';
+import { closeRedis, connectRedis, pingRedis } from './redis.js';
 import { startSubgraphServer, type RequestContext } from './subgraph-server.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -61,9 +61,9 @@ export function runSubgraph<TContext extends RequestContext, TSettings = undefin
     const telemetry = await startTelemetry(definition.name);
     shutdown.add('telemetry', () => telemetry.shutdown());
     const db = await connectDatabase(config.mongoUrl, `${config.dbPrefix}_${definition.name}`);
-    shutdown.add('database', () => db.close());
+    shutdown.add('database', () => closeDatabase(db));
     const redis = connectRedis(config.redisUrl, definition.name);
-    shutdown.add('redis', () => redis.quit());
+    shutdown.add('redis', () => closeRedis(redis));
 
     const parts = await definition.build({ config, settings, db, redis, log, shutdown });
     const server = await startSubgraphServer<TContext>({

@@ -7,13 +7,15 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
-import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import type { TokenVerifier, Viewer } from './auth.js';
 import { ErrorCode, isAppError } from './errors.js';
 import { makeFormatError, toGraphQLError } from './graphql-errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
 import { DEADLINE_HEADER, deadlineFrom } from './deadline.js';
+import { isStoreUnreachable } from './mongo.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
@@ -65,7 +67,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
   const apollo = new ApolloServer<TContext>({
     // Apollo types resolver maps with an unknown context; the context function below builds TContext.
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
-    formatError: countResolverErrors(metrics, makeFormatError(options.log)),
+    formatError: countResolverErrors(metrics, storeOutage(makeFormatError(options.log))),
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -173,4 +175,20 @@ function countRepresentations(
     } else count += 1;
   }
   return count;
+}
+
+/**
+ * While the store is down or restarting, a request fails with the driver's connection error: it is
+ * answered SERVICE_UNAVAILABLE (retry later), not INTERNAL_SERVER_ERROR, and it is not logged as a
+ * bug. The driver gives up after its server selection timeout (5 s), inside the gateway's.
+ */
+function storeOutage(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (!isStoreUnreachable(unwrapResolverError(error))) return format(formatted, error);
+    return {
+      message: 'the store is unavailable; send the request again shortly',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.ServiceUnavailable },
+    };
+  };
 }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHUTDOWN_DEADLINE_MS } from '../lib/lifecycle.js';
 import { portVariable, type ProcessName } from '../lib/addresses.js';
 export { freePort } from './infra/index.js';
 
@@ -60,7 +61,7 @@ export interface ServiceOptions {
   buildDir?: string;
   /**
    * Restart a process that exits on its own (a crash), after a pause that doubles with each crash
-   * in a row (1 s up to 30 s), and say so. `npm start` does; tests do not, they stop processes on
+   * in a row (0.25 s up to 30 s), and say so. `npm start` does; tests do not, they stop processes on
    * purpose.
    */
   restartCrashed?: boolean;
@@ -68,10 +69,28 @@ export interface ServiceOptions {
   watch?: boolean;
 }
 
-const RESTART_FIRST_MS = 1_000;
+/** Short: a process killed once (OOM, an eviction, SIGKILL) should be back as soon as it can start. */
+const RESTART_FIRST_MS = 250;
 const RESTART_MAX_MS = 30_000;
 /** A process that ran this long before it crashed starts its backoff afresh. */
 const RESTART_STABLE_MS = 60_000;
+
+/** After SIGTERM, a process that has not exited by its own deadline (lib/lifecycle.ts) is killed. */
+const STOP_KILL_AFTER_MS = SHUTDOWN_DEADLINE_MS + 5_000;
+
+/** A crashed process that was started again: when it exited and when it was ready again. */
+export interface Restart {
+  name: ServiceName;
+  how: string;
+  exitedAt: number;
+  readyAt: number;
+}
+
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 interface Running {
   child: ChildProcess;
@@ -86,6 +105,8 @@ export class Services {
   private readonly crashes = new Map<ServiceName, number>();
   private readonly restartTimers = new Map<ServiceName, NodeJS.Timeout>();
   private stoppedAll = false;
+  /** Every restart after a crash, in order (the chaos run reports how long each took). */
+  readonly restarts: Restart[] = [];
 
   constructor(private readonly options: ServiceOptions) {
     if (options.output.kind === 'files') mkdirSync(options.output.dir, { recursive: true });
@@ -102,6 +123,14 @@ export class Services {
       PAYMENT_URL: `http://127.0.0.1:${ports.payment}/graphql`,
       DELIVERY_URL: `http://127.0.0.1:${ports.delivery}/graphql`,
     };
+  }
+
+  /**
+   * A process stops by itself when this launcher is gone (lib/lifecycle.ts), so none runs on as an
+   * orphan. Not under --watch: there node's watcher, not this launcher, is the process's parent.
+   */
+  private get supervision(): NodeJS.ProcessEnv {
+    return this.options.watch ? {} : { SUPERVISOR_PID: String(process.pid) };
   }
 
   url(name: ServiceName, path = '/graphql'): string {
@@ -121,7 +150,7 @@ export class Services {
     const spec = SERVICES[name];
     const child = spawn(process.execPath, this.entryArgs(spec), {
       cwd: ROOT,
-      env: { ...this.env, ...extraEnv },
+      env: { ...this.env, ...extraEnv, ...this.supervision },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const running: Running = {
@@ -146,13 +175,18 @@ export class Services {
     const crashes = ranMs > RESTART_STABLE_MS ? 1 : (this.crashes.get(name) ?? 0) + 1;
     this.crashes.set(name, crashes);
     const delay = Math.min(RESTART_FIRST_MS * 2 ** (crashes - 1), RESTART_MAX_MS);
+    const exitedAt = Date.now();
     this.say(`${name} ${how}; restarting it in ${delay / 1_000} s (crash ${crashes} in a row)`);
     this.restartTimers.set(
       name,
       setTimeout(() => {
         this.restartTimers.delete(name);
         this.startOne(name, extraEnv).then(
-          () => this.say(`${name} restarted`),
+          () => {
+            const readyAt = Date.now();
+            this.restarts.push({ name, how, exitedAt, readyAt });
+            this.say(`${name} restarted: ready ${((readyAt - exitedAt) / 1_000).toFixed(1)} s after it ${how}`);
+          },
           (error: unknown) => this.say(`${name} did not come back: ${error instanceof Error ? error.message : String(error)}`),
         );
       }, delay),
@@ -161,7 +195,17 @@ export class Services {
 
   private say(line: string): void {
     if (this.options.output.kind === 'console') console.log(`${'services'.padEnd(8)} | ${line}`);
+    else this.sayLog.write(`${new Date().toISOString()} ${line}\n`);
   }
+
+  /** In file mode, what the launcher says goes to services.log beside the processes' logs. */
+  private get sayLog(): WriteStream {
+    const { output } = this.options;
+    if (output.kind !== 'files') throw new Error('no log folder');
+    this.launcherLog ??= createWriteStream(`${output.dir}/services.log`, { flags: 'a' });
+    return this.launcherLog;
+  }
+  private launcherLog: WriteStream | undefined;
 
   /**
    * Another instance of a stateless service on its own port (say, a second gateway), as one more
@@ -169,7 +213,7 @@ export class Services {
    */
   async startReplica(name: ServiceName, port: number): Promise<{ url: (path?: string) => string; stop: () => Promise<void> }> {
     const spec = SERVICES[name];
-    const env = { ...this.env, [spec.portVariable]: String(port) };
+    const env = { ...this.env, ...this.supervision, [spec.portVariable]: String(port) };
     const child = spawn(process.execPath, this.entryArgs(spec), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const running: Running = { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
     this.pipeOutput(name, running, `${name}-${port}`);
@@ -185,17 +229,18 @@ export class Services {
     };
   }
 
-  /** SIGTERM, then SIGKILL if the process has not exited in time. */
-  async stopOne(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** SIGTERM, then SIGKILL if the process has not exited in time; how it ended (undefined: not running). */
+  async stopOne(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit | undefined> {
     clearTimeout(this.restartTimers.get(name));
     this.restartTimers.delete(name);
     const running = this.running.get(name);
-    if (!running) return;
+    if (!running) return undefined;
     this.stopping.add(name);
     running.child.kill(signal);
-    const timer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
-    await running.exited;
+    const timer = setTimeout(() => running.child.kill('SIGKILL'), STOP_KILL_AFTER_MS);
+    const code = await running.exited;
     clearTimeout(timer);
+    return { code, signal: running.child.signalCode };
   }
 
   /** Gateway first, so no request reaches a subgraph that is already gone. */
@@ -204,7 +249,8 @@ export class Services {
     for (const timer of this.restartTimers.values()) clearTimeout(timer);
     this.restartTimers.clear();
     await this.stopOne('gateway');
-    await Promise.all([...this.running.keys()].map((name) => this.stopOne(name)));
+    await Promise.all([...this.running.keys()].map(async (name) => void (await this.stopOne(name))));
+    this.launcherLog?.end();
   }
 
   /** Sends a signal to a running service without waiting for anything (SIGSTOP freezes it, SIGCONT thaws it). */

@@ -26,6 +26,7 @@ mkdirSync(DATA_DIR, { recursive: true });
 console.log(`starting the bakery supergraph on Node ${process.version}${watch ? ', restarting each service when its sources change' : ''}...`);
 const infra = await startInfrastructure({
   dataDir: DATA_DIR,
+  restartCrashed: true,
   ...(process.env.MONGODB_URL ? { mongoUrl: process.env.MONGODB_URL } : {}),
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
 });

@@ -12,9 +12,9 @@ import { Shutdown, runMain } from '../lib/lifecycle.js';
 import { createLogger } from '../lib/logger.js';
 import { startTelemetry } from '../lib/telemetry.js';
 import { createMetrics, JobMetrics, metricsRouter } from '../lib/metrics.js';
-import { connectDatabase, pingDatabase } from '../lib/mongo.js';
+import { closeDatabase, connectDatabase, pingDatabase } from '../lib/mongo.js';
 import { EventPublisher } from '../lib/outbox.js';
-import { connectRedis, pingRedis } from '../lib/redis.js';
+import { closeRedis, connectRedis, pingRedis } from '../lib/redis.js';
 import type { ContextWorkers } from '../lib/worker-host.js';
 import { CONTEXT_WORKERS } from './contexts.js';
 
@@ -36,9 +36,9 @@ runMain(log, async () => {
   const telemetry = await startTelemetry('workers');
   shutdown.add('telemetry', () => telemetry.shutdown());
   const redis = connectRedis(config.redisUrl, 'workers');
-  shutdown.add('redis', () => redis.quit());
+  shutdown.add('redis', () => closeRedis(redis));
   const workerRedis = connectRedis(config.redisUrl, 'workers-blocking', { forWorkers: true });
-  shutdown.add('redis for workers', () => workerRedis.quit());
+  shutdown.add('redis for workers', () => closeRedis(workerRedis));
   const publisher = new EventPublisher(redis, config.redisPrefix);
   shutdown.add('publisher', () => publisher.close());
   const metrics = createMetrics('workers');
@@ -48,7 +48,7 @@ runMain(log, async () => {
   const checks: Record<string, () => Promise<void>> = { redis: () => pingRedis(redis) };
   for (const { context, settings } of contexts) {
     const db = await connectDatabase(config.mongoUrl, `${config.dbPrefix}_${context.name}`);
-    shutdown.add(`${context.name} database`, () => db.close());
+    shutdown.add(`${context.name} database`, () => closeDatabase(db));
     checks[`${context.name} database`] = () => pingDatabase(db);
     const contextLog = log.child({ context: context.name });
     await context.start({

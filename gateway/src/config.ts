@@ -27,6 +27,10 @@ export interface GatewayConfig extends CommonConfig {
   playground: boolean;
   /** How long a subgraph may take to answer one fetch. */
   subgraphTimeoutMs: number;
+  /** How long a subgraph's circuit breaker stays open before one trial fetch (see subgraph-breaker.ts). */
+  subgraphBreakerResetMs: number;
+  /** A subgraph fetch unanswered this long has the subgraph's liveness checked; no answer opens its breaker. */
+  subgraphProbeAfterMs: number;
   /** Subscription sockets are pinged this often, and dropped when a ping goes unanswered as long. */
   keepAliveMs: number;
   /** Subscriptions one socket may hold open at once. */
@@ -58,6 +62,8 @@ export function readGatewayConfig(reader: EnvReader): GatewayConfig {
     introspection: reader.bool('GRAPHQL_INTROSPECTION', !production),
     playground: reader.bool('PLAYGROUND', !production),
     subgraphTimeoutMs: reader.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    subgraphBreakerResetMs: reader.int('SUBGRAPH_BREAKER_RESET_MS', 2_000, { min: 100, max: 600_000 }),
+    subgraphProbeAfterMs: reader.int('SUBGRAPH_PROBE_AFTER_MS', 1_000, { min: 100, max: 120_000 }),
     keepAliveMs: reader.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
     maxSubscriptionsPerSocket: reader.int('SUBSCRIPTION_MAX_PER_SOCKET', 20, { min: 1, max: 10_000 }),
     edge: {

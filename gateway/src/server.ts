@@ -12,8 +12,8 @@ import { callerTokenSource, createUserTokenVerifier, signUserToken, type Viewer 
 import { ErrorCode } from '../../lib/errors.js';
 import { makeFormatError } from '../../lib/graphql-errors.js';
 import { healthRouter } from '../../lib/health.js';
-import { connectRedis } from '../../lib/redis.js';
-import { DEADLINE_HEADER, deadlineHeader } from '../../lib/deadline.js';
+import { closeRedis, connectRedis } from '../../lib/redis.js';
+import { withDeadline } from '../../lib/deadline.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
 import { injectTraceHeaders, operationSpanNames, traceRequests } from '../../lib/telemetry.js';
@@ -26,6 +26,7 @@ import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playground/index.js';
 import { queueBoard } from './queue-board.js';
+import { SubgraphBreaker } from './subgraph-breaker.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
@@ -66,20 +67,27 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const credential = callerTokenSource(config.auth);
   const metrics = createMetrics('gateway');
   const timedFetch = subgraphFetchMetrics(metrics);
+  const breakers: SubgraphBreaker[] = [];
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource(credential, {
-        url: config.subgraphUrls[name as SubgraphName] ?? url,
-        fetcher: (target, init) =>
-          timedFetch(name, () => {
-            // The subgraph learns when we give up, so it never starts what it could not finish by then.
-            const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
-            headers.set(DEADLINE_HEADER, deadlineHeader(config.subgraphTimeoutMs));
-            return fetch(target, { ...init, headers, signal: AbortSignal.timeout(config.subgraphTimeoutMs) });
-          }),
-      }),
+    buildService: ({ name, url }) => {
+      const target = config.subgraphUrls[name as SubgraphName] ?? url ?? '';
+      const breaker = new SubgraphBreaker({
+        service: name,
+        url: target,
+        timeoutMs: config.subgraphTimeoutMs,
+        resetMs: config.subgraphBreakerResetMs,
+        probeAfterMs: config.subgraphProbeAfterMs,
+        log: log.child({ component: 'subgraph-breaker' }),
+      });
+      breakers.push(breaker);
+      return new SubgraphDataSource(credential, {
+        url: target,
+        // The subgraph learns when we give up, so it never starts what it could not finish by then.
+        fetcher: (input, init) => timedFetch(name, () => breaker.fetch(input, withDeadline(init, config.subgraphTimeoutMs))),
+      });
+    },
     logger: log.child({ component: 'apollo-gateway' }),
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -183,9 +191,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await subscriptions.close();
       await feed.close();
       await apollo.stop();
+      for (const breaker of breakers) breaker.shutdown();
       limiterRedis.disconnect();
       await board.close();
-      await boardRedis.quit();
+      await closeRedis(boardRedis);
     },
   };
 }

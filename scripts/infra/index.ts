@@ -14,7 +14,7 @@ export { ensureFerretDBBinary, startFerretDB, freePort, FERRETDB_BIN } from './f
 export type { FerretDBOptions, RunningFerretDB } from './ferretdb.js';
 export { ensurePostgres, ensureDatabase, dropDatabase, databaseUrl } from './postgres.js';
 export type { PostgresOptions, RunningPostgres } from './postgres.js';
-export { ensureRedis } from './redis.js';
+export { ensureRedis, OwnRedis } from './redis.js';
 export type { RunningRedis } from './redis.js';
 
 export interface StoreOptions {
@@ -121,6 +121,8 @@ export interface InfrastructureOptions {
   durability?: 'durable' | 'throwaway';
   /** A running Redis; defaults to REDIS_URL. See ensureRedis. */
   redisUrl?: string;
+  /** Start our own Redis again when it exits on its own (`npm start` supervises it like the services). */
+  restartCrashed?: boolean;
 }
 
 export interface Infrastructure {
@@ -139,7 +141,11 @@ export async function startInfrastructure(opts: InfrastructureOptions): Promise<
     givenMongoUrl
       ? Promise.resolve(undefined)
       : startStore({ dataDir: opts.dataDir, durability, ...(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : {}) }),
-    ensureRedis(opts.redisUrl),
+    // A durable run keeps the queues in an append-only file beside the store's data (see redis.ts).
+    ensureRedis(opts.redisUrl, {
+      ...(durability === 'durable' ? { dir: path.join(opts.dataDir, 'redis') } : {}),
+      ...(opts.restartCrashed ? { restartCrashed: true } : {}),
+    }),
   ]);
 
   if (mongo.status === 'rejected' || redis.status === 'rejected') {

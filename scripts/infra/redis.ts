@@ -1,8 +1,19 @@
 /**
  * A Redis for local runs and tests: the one configured (REDIS_URL), else the usual local one on
- * 127.0.0.1:6379, else a private `redis-server` without persistence on a free loopback port.
+ * 127.0.0.1:6379, else a `redis-server` of our own on a free loopback port.
+ *
+ * Our own server keeps what BullMQ needs to lose nothing when Redis restarts (the same settings the
+ * README, docker-compose.yml and deploy/k8s/redis.yaml give production):
+ * - an append-only file with `appendfsync everysec`. Every write reaches the file (the kernel) before
+ *   Redis answers it, so a Redis process that is killed, even with SIGKILL, loses nothing; only a
+ *   crash of the whole machine can lose the last second, which on a developer's machine is not
+ *   worth the cost of `always` (an fsync per write). Production that must survive power loss
+ *   without a replica may choose `always`;
+ * - `maxmemory-policy noeviction`: BullMQ breaks if Redis drops its keys under memory pressure.
+ * Without a data folder (a throwaway run) it keeps nothing on disk.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort, OutputTail, redact, terminate } from './ferretdb.js';
@@ -18,81 +29,140 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
+export interface RedisOptions {
+  /** Where our own server keeps its append-only file; without it, nothing is kept on disk. */
+  dir?: string;
+  /** Start our own server again when it exits on its own (`npm start`). */
+  restartCrashed?: boolean;
+}
+
 /**
  * `url` (or REDIS_URL) when given: it must answer PING, or this throws rather than quietly use
  * another server. Without one: redis://127.0.0.1:6379 if it answers, else a `redis-server` we spawn.
  */
-export async function ensureRedis(url?: string): Promise<RunningRedis> {
+export async function ensureRedis(url?: string, options: RedisOptions = {}): Promise<RunningRedis> {
   const configured = url ?? process.env.REDIS_URL;
   if (configured) {
     if (await answersPing(configured)) return external(configured);
     throw new Error(`Redis at ${redact(configured)} (REDIS_URL or the given url) does not answer PING`);
   }
   if (await answersPing(DEFAULT_URL)) return external(DEFAULT_URL);
-  return spawnRedis();
+  return OwnRedis.start(options);
 }
 
 function external(url: string): RunningRedis {
   return { url, startedByUs: false, stop: async () => {} };
 }
 
-async function spawnRedis(): Promise<RunningRedis> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  // No persistence: this Redis holds queues and notices for one run only.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = new OutputTail();
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk));
+/**
+ * A `redis-server` of our own, on a port that stays the same across restarts, so clients find it
+ * again by themselves. Tests and the chaos run kill it and start it again (`kill`, `start`); it
+ * never touches another Redis on the machine.
+ */
+export class OwnRedis implements RunningRedis {
+  readonly startedByUs = true;
+  private child: ChildProcess | undefined;
+  private stopping: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly killOnExit = (): void => {
+    this.child?.kill('SIGTERM');
+  };
 
-  let spawnError: NodeJS.ErrnoException | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
+  private constructor(
+    readonly port: number,
+    private readonly options: RedisOptions,
+  ) {}
 
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    await sleep(50);
-    if (spawnError?.code === 'ENOENT') {
-      throw new Error('redis-server is not installed: install it (Debian/Ubuntu package `redis-server`) or set REDIS_URL to a running Redis');
-    }
-    const failure = spawnError
-      ? `could not be spawned: ${spawnError.message}`
-      : child.exitCode !== null || child.signalCode !== null
-        ? `exited (${child.signalCode ?? `code ${child.exitCode}`})`
-        : Date.now() > deadline
-          ? `did not answer PING within ${READY_TIMEOUT_MS / 1000}s`
-          : undefined;
-    if (failure) {
-      await terminate(child);
-      throw new Error(`redis-server ${args.join(' ')} ${failure}:\n${output.toString() || '(no output)'}`);
-    }
-    if (await answersPing(url)) break;
+  static async start(options: RedisOptions = {}): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), options);
+    await redis.start();
+    // Safety net: a parent that exits without calling stop() still takes redis-server down with it.
+    process.on('exit', redis.killOnExit);
+    return redis;
   }
 
-  // Safety net: a parent that exits without calling stop() still takes redis-server down with it.
-  const killOnExit = (): void => {
-    child.kill('SIGTERM');
-  };
-  process.on('exit', killOnExit);
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
 
-  let stopping: Promise<void> | undefined;
-  return {
-    url,
-    startedByUs: true,
-    stop() {
-      stopping ??= (async () => {
-        process.off('exit', killOnExit);
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the server (again) on its port, and waits until it answers PING. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const persistence = this.options.dir
+      ? ['--dir', this.options.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
+      : ['--appendonly', 'no', '--save', ''];
+    if (this.options.dir) mkdirSync(this.options.dir, { recursive: true });
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--maxmemory-policy', 'noeviction', ...persistence];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const output = new OutputTail();
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.once('error', (error) => {
+      spawnError = error;
+    });
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      await sleep(50);
+      if (spawnError?.code === 'ENOENT') {
+        throw new Error('redis-server is not installed: install it (Debian/Ubuntu package `redis-server`) or set REDIS_URL to a running Redis');
+      }
+      const failure = spawnError
+        ? `could not be spawned: ${spawnError.message}`
+        : child.exitCode !== null || child.signalCode !== null
+          ? `exited (${child.signalCode ?? `code ${child.exitCode}`})`
+          : Date.now() > deadline
+            ? `did not answer PING within ${READY_TIMEOUT_MS / 1000}s`
+            : undefined;
+      if (failure) {
         await terminate(child);
-      })();
-      return stopping;
-    },
-  };
+        throw new Error(`redis-server ${args.join(' ')} ${failure}:\n${output.toString() || '(no output)'}`);
+      }
+      if (await answersPing(this.url)) break;
+    }
+    child.once('exit', (code, signal) => {
+      if (this.stopping || !this.options.restartCrashed || this.child !== child) return;
+      console.log(`${'redis'.padEnd(8)} | redis-server ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; starting it again`);
+      this.restartTimer = setTimeout(() => {
+        this.start().then(
+          () => console.log(`${'redis'.padEnd(8)} | redis-server is back on port ${this.port}`),
+          (error: unknown) => console.log(`${'redis'.padEnd(8)} | redis-server did not come back: ${error instanceof Error ? error.message : error}`),
+        );
+      }, 250);
+    });
+  }
+
+  /** Sends a signal to the server (SIGKILL: a crash) and waits until it has exited. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearTimeout(this.restartTimer);
+      process.off('exit', this.killOnExit);
+      if (this.child) await terminate(this.child);
+    })();
+    return this.stopping;
+  }
 }
 
 /** True when the server at `url` answers PING within about a second. */
-async function answersPing(url: string): Promise<boolean> {
+export async function answersPing(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 1_000,

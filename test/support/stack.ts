@@ -45,6 +45,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Run the processes from a folder made by `npm run build` instead of from source. */
   buildDir?: string;
+  /** Restart a process that exits on its own, as `npm start` does. */
+  restartCrashed?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -68,7 +70,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const ports = Object.fromEntries(await Promise.all(START_ORDER.map(async (name) => [name, await freePort()]))) as Record<ServiceName, number>;
   const logDir = `${ROOT}.data/test-logs/${dbPrefix}`;
-  const services = new Services({ env, ports, output: { kind: 'files', dir: logDir }, ...(options.buildDir ? { buildDir: options.buildDir } : {}) });
+  const services = new Services({
+    env,
+    ports,
+    output: { kind: 'files', dir: logDir },
+    ...(options.buildDir ? { buildDir: options.buildDir } : {}),
+    ...(options.restartCrashed ? { restartCrashed: true } : {}),
+  });
 
   const reader = new EnvReader(env);
   const auth = readCommonConfig(reader).auth;
@@ -105,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       await services.stopAll();
       await dropDatabases(mongoUrl, dbPrefix);
-      await dropRedisKeys(requiredEnv('REDIS_URL'), redisPrefix);
+      await dropRedisKeys(env.REDIS_URL ?? requiredEnv('REDIS_URL'), redisPrefix);
     },
   };
 }

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { liveChannelKey, type LiveNotice, type LiveTopic } from '../../../lib/live.js';
 import type { Logger } from '../../../lib/logger.js';
+import { closeRedis, reconnectSoon } from '../../../lib/redis.js';
 
 type Listener = (notice: LiveNotice) => void;
 
@@ -20,7 +21,8 @@ export class LiveFeed {
     private readonly log: Logger,
   ) {
     // A subscriber connection can do nothing else; ioredis re-subscribes after a reconnect.
-    this.redis = new Redis(url, { connectionName: 'gateway-live', maxRetriesPerRequest: null });
+    // Subscribed again by ioredis itself after a reconnection: live subscriptions resume.
+    this.redis = new Redis(url, { connectionName: 'gateway-live', maxRetriesPerRequest: null, retryStrategy: reconnectSoon });
     this.redis.on('message', (key: string, message: string) => this.dispatch(key, message));
     this.redis.on('error', (error) => this.log.warn({ err: error }, 'live feed connection error'));
   }
@@ -54,7 +56,7 @@ export class LiveFeed {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private dispatch(key: string, message: string): void {

@@ -36,6 +36,11 @@ export interface OrderSettings {
   /** From confirmation to when the customer may expect the order. */
   promiseSeconds: { pickup: number; delivery: number };
   outboxSweepMs: number;
+  /**
+   * The saga's recovery sweep (application/recovery.ts): how often it looks, and how long an order
+   * may rest in a step before it is looked at (a step cut short by a crash or an outage).
+   */
+  recovery: { sweepMs: number; stepDeadlineMs: number };
   notifications: { channel: 'log' } | { channel: 'webhook'; url: string };
   /** How long notifications are kept before the workers prune them. */
   notificationRetentionDays: number;
@@ -66,6 +71,10 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
       delivery: reader.int('DELIVERY_PROMISE_SECONDS', 60 * 60, { min: 1, max: 24 * 3600 }),
     },
     outboxSweepMs: reader.int('OUTBOX_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
+    recovery: {
+      sweepMs: reader.int('RECOVERY_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
+      stepDeadlineMs: reader.int('SAGA_STEP_DEADLINE_MS', 15_000, { min: 1_000, max: 3_600_000 }),
+    },
     notifications: channel === 'webhook' && webhookUrl ? { channel, url: webhookUrl } : { channel: 'log' },
     notificationRetentionDays: reader.int('NOTIFICATION_RETENTION_DAYS', 90, { min: 1, max: 3_650 }),
   };

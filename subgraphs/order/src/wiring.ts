@@ -10,6 +10,7 @@ import { OrderChanges } from './application/order-changes.js';
 import { PaymentSettlement } from './application/payment-settlement.js';
 import { PlaceOrder } from './application/place-order.js';
 import { SagaSteps } from './application/saga-steps.js';
+import { SagaRecovery } from './application/recovery.js';
 import { DeliveryClient } from './clients/delivery.client.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { StockClient } from './clients/stock.client.js';
@@ -29,6 +30,8 @@ export interface OrderParts {
   delivery: FollowDelivery;
   sagaSteps: SagaSteps;
   queries: OrderQueries;
+  /** The sweep that finishes sagas a crash or an outage left behind (the workers run it). */
+  recovery: SagaRecovery;
   close(): Promise<void>;
 }
 
@@ -49,9 +52,13 @@ export async function buildOrderParts(deps: ContextPartsDependencies<OrderSettin
   const stock = new StockClient(stockClient);
   const catalogue = new Catalogue(stock, settings.catalogueMaxAgeMs);
   const payments = new PaymentClient(paymentClient);
+  const deliveries = new DeliveryClient(deliveryClient);
   const changes = new OrderChanges(orders, relay);
   const payment = new PaymentSettlement(orders, payments, changes, settings, log);
   const placing = new PlaceOrder(orders, stock, payment, catalogue, changes, relay, settings);
+  const endings = new EndEarly(orders, deliveries, changes);
+  const delivery = new FollowDelivery(orders, changes);
+  const sagaSteps = new SagaSteps(orders, stock, payments);
 
   return {
     orders,
@@ -59,10 +66,18 @@ export async function buildOrderParts(deps: ContextPartsDependencies<OrderSettin
     relay,
     placing,
     payment,
-    endings: new EndEarly(orders, new DeliveryClient(deliveryClient), changes),
-    delivery: new FollowDelivery(orders, changes),
-    sagaSteps: new SagaSteps(orders, stock, payments),
+    endings,
+    delivery,
+    sagaSteps,
     queries: new OrderQueries(orders, notifications),
+    recovery: new SagaRecovery(
+      { placing, payment, endings, delivery, sagaSteps },
+      orders,
+      deliveries,
+      publisher,
+      settings.recovery,
+      log.child({ component: 'saga-recovery' }),
+    ),
     async close() {
       placing.stopPlacing();
       await relay.stop();

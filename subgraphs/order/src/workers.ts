@@ -1,7 +1,7 @@
 /**
  * The order context's handlers in the workers process: what other contexts tell it, the saga's
  * retried steps, customer notifications, and the sweeps that publish left-over outbox events and
- * abandon placements a dead process left half-done.
+ * finish or compensate sagas a dead process or an outage left half-done (application/recovery.ts).
  */
 import { Queues } from '../../../lib/events.js';
 import { startEventWorker } from '../../../lib/queue-worker.js';
@@ -14,8 +14,6 @@ import { Notifier } from './notifications/notifier.js';
 import { readOrderSettings } from './settings.js';
 import { buildOrderParts } from './wiring.js';
 
-/** A placement still PLACED after this long lost its process. */
-const STUCK_PLACEMENT_MS = 2 * 60_000;
 /** Notifications past their retention are deleted a day at a time; hourly is plenty. */
 const NOTIFICATION_PRUNE_MS = 3_600_000;
 
@@ -35,10 +33,8 @@ export const orderWorkers = defineContextWorkers({
 
     order.relay.start(settings.outboxSweepMs);
     shutdown.add('order outbox sweep', () => order.relay.stop());
-    const stuck = setInterval(() => {
-      order.placing.abandonStuck(STUCK_PLACEMENT_MS).catch((error: unknown) => log.warn({ err: error }, 'stuck placement sweep failed'));
-    }, 30_000);
-    shutdown.add('stuck placement sweep', () => clearInterval(stuck));
+    const stopRecovery = order.recovery.start(settings.recovery.sweepMs);
+    shutdown.add('saga recovery sweep', stopRecovery);
     const prune = setInterval(() => {
       order.notifications
         .prune()

@@ -5,14 +5,27 @@ import { isDuplicateKey } from '../../../../lib/mongo.js';
 import { outboxFields, outboxUpdate } from '../../../../lib/outbox.js';
 import { PUBLIC_STATUSES, type InternalStatus, type Order, type OrderStatus, type SagaStep, type StatusChange } from '../domain/order.js';
 
-/** The stored document: the order with an ObjectId, and the outbox only the relay reads (see lib/outbox.ts). */
+/**
+ * The stored document: the order with an ObjectId, the outbox only the relay reads (see
+ * lib/outbox.ts), and the saga steps owed, which only the recovery sweep reads.
+ */
 interface OrderDocument extends Omit<Order, 'id'> {
   _id: Types.ObjectId;
   outbox: unknown[];
   outboxPending: boolean;
+  /**
+   * Saga steps owed and not yet done (their events written, markStepDone not yet called), and
+   * whether there are any: the recovery sweep finds unfinished compensations by this indexed flag,
+   * an equality the store serves from an index, instead of reading every ended order.
+   */
+  sagaOwed: SagaStep[];
+  sagaOwing: boolean;
 }
 
-const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, ...fields }: OrderDocument): Order => ({ id: _id.toHexString(), ...fields });
+const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, sagaOwed: _owed, sagaOwing: _owing, ...fields }: OrderDocument): Order => ({
+  id: _id.toHexString(),
+  ...fields,
+});
 const toRecordOrNull = (document: OrderDocument | null): Order | null => (document ? toRecord(document) : null);
 
 const orderSchema = new Schema<OrderDocument>(
@@ -35,6 +48,8 @@ const orderSchema = new Schema<OrderDocument>(
     bakerName: { type: String, default: null },
     delayed: { type: Boolean, default: false },
     sagaSteps: { type: [String], default: [] },
+    sagaOwed: { type: [String], default: [] },
+    sagaOwing: { type: Boolean, default: false },
     // Mixed, so elements are stored exactly as written and the relay's $pullAll can match them.
     outbox: { type: [Schema.Types.Mixed], default: [] },
     outboxPending: { type: Boolean, default: false },
@@ -46,6 +61,13 @@ orderSchema.index({ customerId: 1, idempotencyKey: 1 }, { unique: true });
 orderSchema.index({ customerId: 1, _id: -1 });
 orderSchema.index({ status: 1, _id: -1 });
 orderSchema.index({ outboxPending: 1 });
+orderSchema.index({ sagaOwing: 1 });
+
+const SAGA_STEPS: readonly string[] = ['ReleaseStock', 'CommitStock', 'RefundPayment'] satisfies SagaStep[];
+
+/** The saga steps a change's events ask for, to be recorded as owed by the same write. */
+const owedBy = (events: readonly OutboxEvent[] = []): SagaStep[] =>
+  events.flatMap((event) => (SAGA_STEPS.includes(event.type) ? [event.type as SagaStep] : []));
 
 export type NewOrder = Pick<
   OrderDocument,
@@ -54,7 +76,7 @@ export type NewOrder = Pick<
 
 export interface OrderChange {
   status?: InternalStatus;
-  set?: Partial<Omit<OrderDocument, '_id' | 'outbox' | 'outboxPending' | 'history' | 'status'>>;
+  set?: Partial<Omit<OrderDocument, '_id' | 'outbox' | 'outboxPending' | 'sagaOwed' | 'sagaOwing' | 'history' | 'status'>>;
   /** Appended to the history; each entry's `at` is the one its OrderStatusChanged event carries. */
   history?: StatusChange[];
   events?: OutboxEvent[];
@@ -73,6 +95,7 @@ export interface DecidedOrder {
  */
 function decidedDocument({ order, change }: DecidedOrder, now: Date): OrderDocument {
   const { id, ...fields } = order;
+  const owed = owedBy(change.events);
   return {
     _id: new Types.ObjectId(id),
     ...fields,
@@ -90,6 +113,8 @@ function decidedDocument({ order, change }: DecidedOrder, now: Date): OrderDocum
     delayed: false,
     sagaSteps: [],
     ...change.set,
+    sagaOwed: owed,
+    sagaOwing: owed.length > 0,
     ...outboxFields(change.events),
     createdAt: now,
     updatedAt: now,
@@ -195,9 +220,13 @@ export class OrderStore {
   async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<Order | null> {
     const history = change.history ?? [];
     const outbox = outboxUpdate(change.events ?? []);
-    const update: Record<string, unknown> = { $set: { ...change.set, ...(change.status ? { status: change.status } : {}), ...outbox.$set } };
+    const owed = owedBy(change.events);
+    const update: Record<string, unknown> = {
+      $set: { ...change.set, ...(change.status ? { status: change.status } : {}), ...outbox.$set, ...(owed.length > 0 ? { sagaOwing: true } : {}) },
+    };
     const push: Record<string, unknown> = { ...outbox.$push };
     if (history.length > 0) push.history = { $each: history };
+    if (owed.length > 0) push.sagaOwed = { $each: owed };
     if (Object.keys(push).length > 0) update.$push = push;
     return toRecordOrNull(
       await this.model
@@ -211,6 +240,9 @@ export class OrderStore {
   async markStepDone(id: string, step: SagaStep, note: StatusChange | null): Promise<boolean> {
     const update = note ? { $addToSet: { sagaSteps: step }, $push: { history: { $each: [note] } } } : { $addToSet: { sagaSteps: step } };
     const result = await this.model.updateOne({ _id: id, sagaSteps: { $ne: step } }, update);
+    // No longer owed (also after a repeat that found it done: a crash may have come in between).
+    await this.model.updateOne({ _id: id }, { $pullAll: { sagaOwed: [step] } });
+    await this.model.updateOne({ _id: id, sagaOwing: true, sagaOwed: { $size: 0 } }, { $set: { sagaOwing: false } });
     return result.modifiedCount === 1;
   }
 
@@ -223,6 +255,46 @@ export class OrderStore {
   /** Keeps the read model current without touching the status. */
   async updateReadModel(id: string, set: Partial<Pick<OrderDocument, 'paymentStatus' | 'deliveryStatus' | 'bakerName' | 'delayed'>>): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: set });
+  }
+
+  /**
+   * For the saga's recovery sweep: orders in one of `statuses` (and matching `where`, equalities
+   * only) that last moved between `after` and `before`, resting in their step past its deadline;
+   * oldest first. One query per status: the store serves an equality from its index, not `$in`.
+   */
+  async restingIn(
+    statuses: readonly InternalStatus[],
+    window: { before: Date; after?: Date },
+    where: Record<string, string | boolean>,
+    limit: number,
+  ): Promise<Order[]> {
+    const updatedAt = { $lt: window.before, ...(window.after ? { $gt: window.after } : {}) };
+    const found = await Promise.all(
+      statuses.map((status) =>
+        this.model
+          .find({ status, updatedAt, ...where })
+          .sort({ updatedAt: 1 })
+          .limit(limit)
+          .lean<OrderDocument[]>()
+          .exec(),
+      ),
+    );
+    return found
+      .flat()
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+      .slice(0, limit)
+      .map(toRecord);
+  }
+
+  /** Orders that owe a saga step and last moved before `before` (see `sagaOwing`), each with the steps it owes. */
+  async owingSteps(before: Date, limit: number): Promise<Array<{ order: Order; owed: SagaStep[] }>> {
+    return (
+      await this.model
+        .find({ sagaOwing: true, updatedAt: { $lt: before } })
+        .limit(limit)
+        .lean<OrderDocument[]>()
+        .exec()
+    ).map((document) => ({ order: toRecord(document), owed: document.sagaOwed }));
   }
 
   /** Orders stuck in PLACED since before `before` (a process died in the middle of placing them). */
