@@ -1,0 +1,58 @@
+/**
+ * The order store's bulk insert of decided orders (a drop's refusals) writes documents without
+ * mongoose: they must be stored exactly as the schema would store them.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import type { Connection } from 'mongoose';
+import { connectDatabase } from '../../lib/mongo.js';
+import { OrderStore, type NewOrder } from '../../subgraphs/order/src/store/order.store.js';
+
+let db: Connection;
+let store: OrderStore;
+
+beforeAll(async () => {
+  db = await connectDatabase(process.env.MONGODB_URL ?? '', `t${randomUUID().slice(0, 8)}_orderstore`);
+  store = new OrderStore(db);
+  await store.init();
+});
+
+afterAll(async () => {
+  await db?.dropDatabase();
+  await db?.close();
+});
+
+const newOrder = (key: string): NewOrder => ({
+  customerId: 'customer-1',
+  idempotencyKey: key,
+  lines: [{ productId: '6b1143daf0249f75879a2a16', name: 'Rye', quantity: 1, unitPrice: 450 }],
+  total: 450,
+  fulfilment: 'PICKUP',
+  deliveryAddress: null,
+  paymentMethod: 'CARD',
+  paymentToken: 'tok_visa',
+});
+
+test('a decided order written in bulk is stored with every field the schema gives an order, and a used key is refused alone', async () => {
+  const placed = await store.insertPlaced(newOrder('by-the-schema'));
+  const now = new Date();
+  const [refused, replay] = await store.insertDecidedMany(
+    ['in-bulk', 'by-the-schema'].map((key) => ({
+      order: { ...newOrder(key), id: OrderStore.newId() },
+      change: {
+        status: 'REJECTED',
+        set: { rejectionReason: 'OUT_OF_STOCK', paymentToken: null },
+        history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }],
+        events: [],
+      },
+    })),
+  );
+
+  expect(replay).toBeNull();
+  const raw = await store.collection.find({ customerId: 'customer-1' }).toArray();
+  const byKey = new Map(raw.map((document) => [document.idempotencyKey, document]));
+  expect(Object.keys(byKey.get('in-bulk') ?? {}).sort()).toEqual(Object.keys(byKey.get('by-the-schema') ?? {}).sort());
+  expect(await store.find(refused?.id ?? '')).toEqual(refused);
+  expect(refused).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK', paymentToken: null, delayed: false, sagaSteps: [] });
+  expect(placed?.status).toBe('PLACED');
+});
