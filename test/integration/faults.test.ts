@@ -52,6 +52,17 @@ afterAll(async () => {
 const db = (context: 'order' | 'stock' | 'payment' | 'delivery') => invariants.db(context);
 
 /** Sends the same placement until it is answered with an order: the safe retry a client makes. */
+/** A new card order of one line of the test's product: picked up, or delivered to `deliveryAddress`. */
+function cardOrder(quantity: number, deliveryAddress?: string): Record<string, unknown> {
+  return {
+    idempotencyKey: randomUUID(),
+    lines: [{ productId, quantity }],
+    ...(deliveryAddress ? { fulfilment: 'DELIVERY', deliveryAddress } : { fulfilment: 'PICKUP' }),
+    paymentMethod: 'CARD',
+    paymentToken: 'tok_visa',
+  };
+}
+
 async function placeUntilAnswered(token: string, input: Record<string, unknown>): Promise<string> {
   const order = await eventually(
     async () => {
@@ -164,13 +175,7 @@ test('the workers killed in the middle of an assignment: the order gets its bake
   // retried from the start by the next process.
   await stack.services.stopOne('workers');
   await stack.services.startOne('workers', { TEST_HANG_AFTER_HANDLER: Queues.deliveryEvents });
-  const orderId = await placeUntilAnswered(customer, {
-    idempotencyKey: randomUUID(),
-    lines: [{ productId, quantity: 2 }],
-    fulfilment: 'PICKUP',
-    paymentMethod: 'CARD',
-    paymentToken: 'tok_visa',
-  });
+  const orderId = await placeUntilAnswered(customer, cardOrder(2));
   const marker = new Redis(redis.url);
   try {
     await eventually(async () => (await marker.get(`${stack.redisPrefix}:test:hung:${Queues.deliveryEvents}`)) !== null, {
@@ -181,14 +186,7 @@ test('the workers killed in the middle of an assignment: the order gets its bake
   }
   await stack.services.stopOne('workers', 'SIGKILL');
   // While the workers are down, more orders wait in the queues.
-  const waiting = await placeUntilAnswered(customer, {
-    idempotencyKey: randomUUID(),
-    lines: [{ productId, quantity: 1 }],
-    fulfilment: 'DELIVERY',
-    deliveryAddress: '3 Crust Road',
-    paymentMethod: 'CARD',
-    paymentToken: 'tok_visa',
-  });
+  const waiting = await placeUntilAnswered(customer, cardOrder(1, '3 Crust Road'));
   await stack.services.startOne('workers');
   await expectInvariants();
   const deliveries = await db('delivery')
@@ -222,13 +220,7 @@ test('Redis killed and started again in the middle of a rush: nothing is lost, a
 
 test('a customer cancel cut short after it withdrew the delivery: the recovery sweep finishes the cancel and its compensations', async () => {
   const customer = await stack.customerToken('fault-cancel');
-  const orderId = await placeUntilAnswered(customer, {
-    idempotencyKey: randomUUID(),
-    lines: [{ productId, quantity: 1 }],
-    fulfilment: 'PICKUP',
-    paymentMethod: 'CARD',
-    paymentToken: 'tok_visa',
-  });
+  const orderId = await placeUntilAnswered(customer, cardOrder(1));
   await orders.untilStatus(customer, orderId, 'ASSIGNED');
   // The first half of cancelOrder, as the order subgraph makes it; then that process "dies".
   const withdrawn = await stack.graphql<{ withdrawDelivery: { status: string } }>(
@@ -248,13 +240,7 @@ test('a customer cancel cut short after it withdrew the delivery: the recovery s
 
 test('a delivery step the order never heard of (its event lost): the order follows its delivery', async () => {
   const customer = await stack.customerToken('fault-lost-event');
-  const orderId = await placeUntilAnswered(customer, {
-    idempotencyKey: randomUUID(),
-    lines: [{ productId, quantity: 1 }],
-    fulfilment: 'PICKUP',
-    paymentMethod: 'CARD',
-    paymentToken: 'tok_visa',
-  });
+  const orderId = await placeUntilAnswered(customer, cardOrder(1));
   await orders.untilStatus(customer, orderId, 'ASSIGNED');
   // Baking started, and the DeliveryProgressed event that says so was lost (no outbox entry).
   await db('delivery')
