@@ -48,11 +48,6 @@ export class PaymentStore {
     await this.model.init();
   }
 
-  async find(id: string): Promise<PaymentRecord | null> {
-    const document = await this.model.findById(id).lean<PaymentDocument>().exec();
-    return document ? toRecord(document) : null;
-  }
-
   /** The payments with these ids (one query: `$in` on `_id`). */
   async findMany(ids: readonly string[]): Promise<PaymentRecord[]> {
     if (ids.length === 0) return [];
