@@ -315,7 +315,7 @@ const watchdog = setTimeout(() => {
 process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 try {
-  stack = await startStack({ env: { LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '60000' } });
+  stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
   const live = stack;
   const wsUrl = live.gatewayUrl.replace(/^http/, 'ws');
   const orders = new OrderDriver(live);
