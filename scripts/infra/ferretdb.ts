@@ -81,6 +81,8 @@ export async function startFerretDB(opts: FerretDBOptions): Promise<RunningFerre
 async function launch(bin: string, postgresUrl: string, port: number, noGuard: boolean): Promise<RunningFerretDB> {
   const args = ['--listen-addr', `127.0.0.1:${port}`, '--postgresql-url', postgresUrl, '--log-level', process.env.FERRETDB_LOG_LEVEL ?? 'warn'];
   if (noGuard) args.push('--no-guard');
+  // FERRETDB_PROFILE_ADDR=127.0.0.1:6060: Go's CPU profile at /debug/pprof/profile (for benchmarks).
+  if (process.env.FERRETDB_PROFILE_ADDR) args.push('--profile-addr', process.env.FERRETDB_PROFILE_ADDR);
   const child = spawnTied(bin, args, { stopSignal: 'SIGTERM' });
   const stderr = new OutputTail();
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));

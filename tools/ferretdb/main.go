@@ -11,7 +11,7 @@
 // Usage:
 //
 //	ferretdb --listen-addr 127.0.0.1:27017 --postgresql-url postgres://user@127.0.0.1:5432/ferretdb \
-//	  [--no-guard] [--log-level warn]
+//	  [--no-guard] [--log-level warn] [--profile-addr 127.0.0.1:6060]
 //
 // The PostgreSQL database must exist; FerretDB keeps each MongoDB database in a schema of it.
 // Once clients can connect it prints one line "ready HOST:PORT" on stdout.
@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only with --profile-addr
 	"net/url"
 	"os"
 	"os/signal"
@@ -40,7 +42,18 @@ func main() {
 		"expose FerretDB directly, without the write guard (concurrent updates can be LOST, "+
 			"no GIN indexes are made; demonstration only)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	profileAddr := flag.String("profile-addr", "",
+		"serve Go's profiles (net/http/pprof) on this address, for benchmarks; off when empty")
 	flag.Parse()
+
+	if *profileAddr != "" {
+		go func() {
+			// Only pprof's handlers are registered on the default mux.
+			if err := http.ListenAndServe(*profileAddr, nil); err != nil {
+				fmt.Fprintln(os.Stderr, "ferretdb: --profile-addr:", err)
+			}
+		}()
+	}
 
 	if err := run(*listenAddr, *pgURL, *noGuard, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
