@@ -15,11 +15,14 @@ export interface OutgoingNotification {
  */
 export interface NotificationChannel {
   readonly name: 'log' | 'webhook';
+  /** Whether a send can be refused, and so is only done once the receiver says so. */
+  readonly confirmsReceipt: boolean;
   send(notification: OutgoingNotification): Promise<void>;
 }
 
 export class LogChannel implements NotificationChannel {
   readonly name = 'log';
+  readonly confirmsReceipt = false;
   constructor(private readonly log: Logger) {}
 
   async send(notification: OutgoingNotification): Promise<void> {
@@ -29,6 +32,7 @@ export class LogChannel implements NotificationChannel {
 
 export class WebhookChannel implements NotificationChannel {
   readonly name = 'webhook';
+  readonly confirmsReceipt = true;
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 5_000,

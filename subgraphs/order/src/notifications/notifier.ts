@@ -22,7 +22,12 @@ export const DELAY_MESSAGE = 'Your order is taking longer than we promised. Sorr
 
 /**
  * One notification per event: stored under the event id (a repeat finds it), then sent once.
- * A failed send leaves it unsent and throws, so the queue retries with backoff.
+ *
+ * A channel that confirms receipt (the webhook) may refuse: the notification is stored unsent,
+ * sent, then marked sent, and a failed send throws so the queue retries with backoff. Writing to
+ * the log cannot fail in a way a retry would mend, so there the notification is stored as sent in
+ * one write, then written: in a drop, every refused customer gets one, and a second write each
+ * would double the store's work for them.
  */
 export class Notifier {
   constructor(
@@ -31,8 +36,14 @@ export class Notifier {
   ) {}
 
   async notify(notification: OutgoingNotification): Promise<void> {
-    const stored = await this.store.insertOrGet({ ...notification, channel: this.channel.name });
-    if (stored.sentAt) return;
+    const stored = { ...notification, channel: this.channel.name };
+    if (!this.channel.confirmsReceipt) {
+      const { inserted } = await this.store.insertOrGet(stored, new Date());
+      if (inserted) await this.channel.send(notification);
+      return;
+    }
+    const { notification: found } = await this.store.insertOrGet(stored);
+    if (found.sentAt) return;
     await this.channel.send(notification);
     await this.store.markSent(notification.id);
   }

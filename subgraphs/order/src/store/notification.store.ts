@@ -53,18 +53,23 @@ export class NotificationStore {
     await this.model.init();
   }
 
-  /** Stores the notification, or returns the one stored for this event before. */
+  /**
+   * Stores the notification (already sent when `sentAt` is given), or finds the one stored for this
+   * event before: `inserted` says which.
+   */
   async insertOrGet(
     notification: Pick<NotificationRecord, 'customerId' | 'orderId' | 'kind' | 'message' | 'channel'> & { id: string },
-  ): Promise<NotificationRecord> {
+    sentAt: Date | null = null,
+  ): Promise<{ notification: NotificationRecord; inserted: boolean }> {
     const { id, ...fields } = notification;
     try {
-      return (await this.model.create({ _id: id, ...fields, sentAt: null, pruneOn: isoDay(Date.now() + this.retentionDays * DAY_MS) })).toObject();
+      const created = await this.model.create({ _id: id, ...fields, sentAt, pruneOn: isoDay(Date.now() + this.retentionDays * DAY_MS) });
+      return { notification: created.toObject(), inserted: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.model.findById(id).lean<NotificationRecord>().exec();
       if (!existing) throw error;
-      return existing;
+      return { notification: existing, inserted: false };
     }
   }
 
