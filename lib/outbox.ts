@@ -141,25 +141,33 @@ export class OutboxRelay {
     private readonly announce: Announce = () => null,
   ) {}
 
-  private publish(event: OutboxEvent): Promise<void> {
-    return this.publisher.publish(event, this.announce(event));
-  }
-
   /**
    * Publishes the pending events of one document; the writer calls this right after its write.
    * `id` is the document's `_id`, or its hex string for ObjectId ids.
+   *
+   * One read, one publish of every pending event, one update: the outbox is emptied and its flag
+   * cleared only if it still holds exactly what was published (on FerretDB every update rewrites
+   * the whole document and all its indexes, so one per event would cost a write each). If an
+   * event was pushed meanwhile, only what was published is taken out, and the next round
+   * publishes the rest.
    */
   async flush(id: unknown): Promise<void> {
     id = documentId(id);
-    const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
-    for (const event of document?.outbox ?? []) {
-      await this.publish(event);
-      // Exactly the element as stored (read raw, never re-cast), so $pullAll matches it.
-      await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: [event] } } as Document);
+    for (;;) {
+      const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
+      // Exactly the elements as stored (read raw, never re-cast), so the filter and $pullAll match them.
+      const events = document?.outbox ?? [];
+      if (events.length === 0) {
+        // Only an empty outbox clears the flag: an event pushed meanwhile keeps it set.
+        if (document?.outboxPending)
+          await this.collection.updateOne({ _id: id, outboxPending: true, outbox: { $size: 0 } } as Document, { $set: { outboxPending: false } });
+        return;
+      }
+      await this.publisher.publishMany(events.map((event) => ({ event, announcement: this.announce(event) })));
+      const emptied = await this.collection.updateOne({ _id: id, outbox: events } as Document, { $set: { outbox: [], outboxPending: false } });
+      if (emptied.matchedCount === 1) return;
+      await this.collection.updateOne({ _id: id } as Document, { $pullAll: { outbox: events } } as Document);
     }
-    // Only an empty outbox clears the flag: an event pushed meanwhile keeps it set.
-    if (document?.outboxPending)
-      await this.collection.updateOne({ _id: id, outboxPending: true, outbox: { $size: 0 } } as Document, { $set: { outboxPending: false } });
   }
 
   /** Same as flush, but a failure is only logged: the sweep will publish it later. */
@@ -185,17 +193,18 @@ export class OutboxRelay {
     void this.background(async () => {
       try {
         await this.publisher.publishMany(documents.flatMap(({ events }) => events.map((event) => ({ event, announcement: this.announce(event) }))));
+        // Emptied only where the outbox still holds exactly these events (see flush).
         const removed = await this.collection.bulkWrite(
           documents.map(({ id, events }) => ({
             updateOne: {
-              filter: { _id: id, outbox: { $size: events.length } } as Document,
-              update: { $pullAll: { outbox: [...events] }, $set: { outboxPending: false } } as Document,
+              filter: { _id: id, outbox: [...events] } as Document,
+              update: { $set: { outbox: [], outboxPending: false } } as Document,
             },
           })),
           { ordered: false },
         );
         // More was pushed to an outbox meanwhile, or a sweep got there first: flush each (cheap when empty).
-        if (removed.modifiedCount < documents.length) for (const { id } of documents) await this.flush(id);
+        if (removed.matchedCount < documents.length) for (const { id } of documents) await this.flush(id);
       } catch (error) {
         this.log.warn({ err: error, count: documents.length }, 'outbox publish failed; the sweep will retry');
       }

@@ -1,0 +1,114 @@
+/**
+ * The outbox relay on the real store and Redis: a flush publishes every pending event of a
+ * document and empties its outbox in one update, and an event pushed after the relay read the
+ * outbox is published too, never dropped with the ones before it.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import mongoose, { type Connection, type mongo } from 'mongoose';
+import type { Redis } from 'ioredis';
+import { newEvent, Queues, type OutboxEvent } from '../../lib/events.js';
+import { createLogger } from '../../lib/logger.js';
+import { EventPublisher, OutboxRelay, outboxFields, outboxUpdate } from '../../lib/outbox.js';
+import { closeRedis, connectRedis } from '../../lib/redis.js';
+import { eventually } from '../support/wait.js';
+
+interface Aggregate extends mongo.Document {
+  _id: string;
+  outbox: OutboxEvent[];
+  outboxPending: boolean;
+}
+
+let db: Connection;
+let redis: Redis;
+let publisher: EventPublisher;
+let collection: mongo.Collection<Aggregate>;
+const updates: string[] = [];
+const prefix = `test-outbox-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  db = await mongoose.createConnection(process.env.MONGODB_URL ?? '', { dbName: `t${randomUUID().slice(0, 8)}_outbox`, monitorCommands: true }).asPromise();
+  db.getClient().on('commandStarted', (event) => {
+    if (event.commandName === 'update') updates.push(event.commandName);
+  });
+  collection = db.collection<Aggregate>('aggregates');
+  redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'outbox-relay-test');
+  publisher = new EventPublisher(redis, prefix);
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await closeRedis(redis);
+  await db?.dropDatabase();
+  await db?.close();
+});
+
+const refused = (orderId: string) =>
+  newEvent('OrderStatusChanged', {
+    orderId,
+    customerId: 'customer-1',
+    status: 'REJECTED',
+    reason: 'OUT_OF_STOCK',
+    fulfilment: 'PICKUP',
+    promisedBy: null,
+    at: new Date().toISOString(),
+  });
+
+const relay = () => new OutboxRelay(collection as unknown as mongo.Collection, publisher, createLogger('outbox-relay-test', 'silent'));
+const queued = async (events: OutboxEvent[]) => Promise.all(events.map(async (event) => (await publisher.queue(Queues.notifications).getJob(event.id))?.id));
+
+test('a flush publishes every pending event and empties the outbox in one update', async () => {
+  const events = [refused('o-1'), refused('o-1'), refused('o-1')];
+  await collection.insertOne({ _id: 'o-1', ...outboxFields(events) });
+  updates.length = 0;
+
+  await relay().flush('o-1');
+
+  expect(await queued(events)).toEqual(events.map((event) => event.id));
+  expect(await collection.findOne({ _id: 'o-1' })).toMatchObject({ outbox: [], outboxPending: false });
+  expect(updates).toHaveLength(1);
+});
+
+test('an event pushed after the relay read the outbox is published by the same flush', async () => {
+  const first = refused('o-2');
+  const late = refused('o-2');
+  await collection.insertOne({ _id: 'o-2', ...outboxFields([first]) });
+  // The late event lands between the relay's read and its update: while the first is published.
+  const originalPublishMany = publisher.publishMany.bind(publisher);
+  let pushed = false;
+  publisher.publishMany = async (items) => {
+    await originalPublishMany(items);
+    if (!pushed) {
+      pushed = true;
+      await collection.updateOne({ _id: 'o-2' }, outboxUpdate([late]) as mongo.UpdateFilter<Aggregate>);
+    }
+  };
+  try {
+    await relay().flush('o-2');
+  } finally {
+    publisher.publishMany = originalPublishMany;
+  }
+
+  expect(await queued([first, late])).toEqual([first.id, late.id]);
+  expect(await collection.findOne({ _id: 'o-2' })).toMatchObject({ outbox: [], outboxPending: false });
+});
+
+test('a background flush empties the outboxes of the documents it was given, in one write', async () => {
+  const written = ['o-3', 'o-4'].map((id) => ({ id, events: [refused(id)] }));
+  await collection.insertMany(written.map(({ id, events }) => ({ _id: id, ...outboxFields(events) })));
+  const bulk: string[] = [];
+  const count = (event: { commandName: string }) => event.commandName === 'update' && bulk.push(event.commandName);
+  db.getClient().on('commandStarted', count);
+
+  relay().flushInBackground(written);
+
+  await eventually(async () => (await collection.countDocuments({ outboxPending: true, _id: { $in: ['o-3', 'o-4'] } })) === 0, {
+    what: 'the background flush to empty both outboxes',
+  });
+  db.getClient().off('commandStarted', count);
+  expect(await queued(written.flatMap(({ events }) => events))).toEqual(written.map(({ events }) => events[0]?.id));
+  expect(await collection.find({ _id: { $in: ['o-3', 'o-4'] } }).toArray()).toEqual(written.map(({ id }) => ({ _id: id, outbox: [], outboxPending: false })));
+  expect(bulk).toHaveLength(1);
+});
