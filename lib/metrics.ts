@@ -122,12 +122,15 @@ export function subgraphFetchMetrics(registry: Registry) {
  * many store round trips a request or a page really costs.
  */
 export function storeCommandMetrics(registry: Registry, connection: Connection): void {
-  const commands = new Counter({
-    name: 'store_commands_total',
-    help: 'Commands sent to the database, by command name and collection',
-    labelNames: ['command', 'collection'],
-    registers: [registry],
-  });
+  // One counter for every database of the process (the workers process has one per context).
+  const commands =
+    (registry.getSingleMetric('store_commands_total') as Counter<'command' | 'collection'> | undefined) ??
+    new Counter({
+      name: 'store_commands_total',
+      help: 'Commands sent to the database, by command name and collection',
+      labelNames: ['command', 'collection'],
+      registers: [registry],
+    });
   connection.getClient().on('commandStarted', (event) => {
     // The command's first field names its collection (find, aggregate, count, update, ...).
     const target = event.command[event.commandName];

@@ -11,7 +11,7 @@ import { healthRouter } from '../lib/health.js';
 import { Shutdown, runMain } from '../lib/lifecycle.js';
 import { createLogger } from '../lib/logger.js';
 import { startTelemetry } from '../lib/telemetry.js';
-import { createMetrics, JobMetrics, metricsRouter } from '../lib/metrics.js';
+import { createMetrics, JobMetrics, metricsRouter, storeCommandMetrics } from '../lib/metrics.js';
 import { closeDatabase, connectDatabase, pingDatabase } from '../lib/mongo.js';
 import { EventPublisher } from '../lib/outbox.js';
 import { closeRedis, connectRedis, pingRedis } from '../lib/redis.js';
@@ -50,6 +50,7 @@ runMain(log, async () => {
     const db = await connectDatabase(config.mongoUrl, `${config.dbPrefix}_${context.name}`);
     shutdown.add(`${context.name} database`, () => closeDatabase(db));
     checks[`${context.name} database`] = () => pingDatabase(db);
+    storeCommandMetrics(metrics, db);
     const contextLog = log.child({ context: context.name });
     await context.start({
       config,
