@@ -4,6 +4,7 @@
  * live in its own folder; this file only wires them to queues. It serves health endpoints only.
  */
 import http from 'node:http';
+import { setPriority } from 'node:os';
 import express from 'express';
 import { DEFAULT_PORTS, portVariable } from '../lib/addresses.js';
 import { PORT_RANGE, readCommonConfig, readConfigOrExit } from '../lib/config.js';
@@ -18,18 +19,30 @@ import { closeRedis, connectRedis, pingRedis } from '../lib/redis.js';
 import type { ContextWorkers } from '../lib/worker-host.js';
 import { CONTEXT_WORKERS } from './contexts.js';
 
-const { config, port, lockDurationMs, contexts } = readConfigOrExit('workers', (reader) => {
+const { config, port, lockDurationMs, niceness, contexts } = readConfigOrExit('workers', (reader) => {
   const common = readCommonConfig(reader);
   return {
     config: common,
     port: reader.int(portVariable('workers'), DEFAULT_PORTS.workers, PORT_RANGE),
     lockDurationMs: reader.int('WORKER_LOCK_MS', 30_000, { min: 1_000, max: 600_000 }),
+    niceness: reader.int('WORKERS_NICE', 10, { min: 0, max: 19 }),
     contexts: CONTEXT_WORKERS.map((context): { context: ContextWorkers; settings: unknown } => ({ context, settings: context.settings(reader, common) })),
   };
 });
 const log = createLogger('workers', config.logLevel);
 
 runMain(log, async () => {
+  // Jobs (notifications, the saga's next steps, assignment) can wait a moment; answers cannot.
+  // Behind the request path in the CPU's queue, a drop's answers come first where the workers
+  // share cores with the services, and the jobs catch up as soon as the rush passes. Lowering
+  // one's own priority needs no privilege. WORKERS_NICE=0 keeps the default.
+  if (niceness > 0) {
+    try {
+      setPriority(niceness);
+    } catch (error) {
+      log.warn({ err: error, niceness }, 'could not lower the workers priority');
+    }
+  }
   const shutdown = new Shutdown(log);
   shutdown.onSignals();
   // First in, so last out: spans of the shutdown itself are still sent.

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -356,5 +357,18 @@ describe('outages', () => {
     await eventually(async () => (await ledger.db('delivery').collection('deliveries').countDocuments({ orderId: placed.id })) === 1, { what: 'one delivery' });
     expect(path(assigned)).toStrictEqual(['CONFIRMED', 'ASSIGNED']);
     await orders.cancel(alice, placed.id);
+  });
+});
+
+describe('priorities', () => {
+  /** A process's niceness, from /proc/<pid>/stat (the field after priority). */
+  const niceness = (pid: number | undefined): number => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+
+  test('the workers run behind the services for the CPU, so a rush is answered first', () => {
+    expect(niceness(stack.services.pid('workers'))).toBe(10);
+    expect(niceness(stack.services.pid('order'))).toBe(niceness(process.pid));
   });
 });
