@@ -31,6 +31,12 @@ export interface GatewayConfig extends CommonConfig {
   subgraphBreakerResetMs: number;
   /** A subgraph fetch unanswered this long has the subgraph's liveness checked; no answer opens its breaker. */
   subgraphProbeAfterMs: number;
+  /**
+   * The placement line (placement-line.ts): placeOrder fetches the order subgraph answers at once;
+   * how many more may wait their turn, and for how long. A customer hears back within
+   * `maxWaitMs` + `subgraphTimeoutMs` at worst (30 + 10 s by default), usually far sooner.
+   */
+  placements: { concurrency: number; maxQueue: number; maxWaitMs: number };
   /** Subscription sockets are pinged this often, and dropped when a ping goes unanswered as long. */
   keepAliveMs: number;
   /** Subscriptions one socket may hold open at once. */
@@ -64,6 +70,11 @@ export function readGatewayConfig(reader: EnvReader): GatewayConfig {
     subgraphTimeoutMs: reader.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
     subgraphBreakerResetMs: reader.int('SUBGRAPH_BREAKER_RESET_MS', 2_000, { min: 100, max: 600_000 }),
     subgraphProbeAfterMs: reader.int('SUBGRAPH_PROBE_AFTER_MS', 1_000, { min: 100, max: 120_000 }),
+    placements: {
+      concurrency: reader.int('GATEWAY_PLACEMENT_CONCURRENCY', 256, { min: 1, max: 10_000 }),
+      maxQueue: reader.int('GATEWAY_PLACEMENT_QUEUE_LIMIT', 20_000, { min: 0, max: 1_000_000 }),
+      maxWaitMs: reader.int('GATEWAY_PLACEMENT_QUEUE_WAIT_MS', 30_000, { min: 0, max: 300_000 }),
+    },
     keepAliveMs: reader.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
     maxSubscriptionsPerSocket: reader.int('SUBSCRIPTION_MAX_PER_SOCKET', 20, { min: 1, max: 10_000 }),
     edge: {

@@ -26,6 +26,7 @@ import { corsPolicy, redisRateLimit } from './edge.js';
 import { costLimit, maskSuggestions, queryLimitRules } from './limits.js';
 import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playground/index.js';
 import { queueBoard } from './queue-board.js';
+import { PlacementLine } from './placement-line.js';
 import { SubgraphBreaker } from './subgraph-breaker.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
@@ -68,6 +69,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const metrics = createMetrics('gateway');
   const timedFetch = subgraphFetchMetrics(metrics);
   const breakers: SubgraphBreaker[] = [];
+  const placements = new PlacementLine(config.placements);
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
@@ -82,10 +84,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         log: log.child({ component: 'subgraph-breaker' }),
       });
       breakers.push(breaker);
+      // The subgraph learns when we give up, so it never starts what it could not finish by then.
+      const send = (input: string, init: RequestInit | undefined) => timedFetch(name, () => breaker.fetch(input, withDeadline(init, config.subgraphTimeoutMs)));
       return new SubgraphDataSource(credential, {
         url: target,
-        // The subgraph learns when we give up, so it never starts what it could not finish by then.
-        fetcher: (input, init) => timedFetch(name, () => breaker.fetch(input, withDeadline(init, config.subgraphTimeoutMs))),
+        // Placements wait their turn before they are sent: their deadline starts when they are.
+        fetcher: name === 'order' ? (input, init) => placements.send(init?.body, () => send(input, init)) : send,
       });
     },
     logger: log.child({ component: 'apollo-gateway' }),
@@ -137,6 +141,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const limiterRedis = connectRedis(config.redisUrl, 'gateway-rate-limit');
   const rateLimit = redisRateLimit(limiterRedis, config.redisPrefix, config.edge, log.child({ component: 'rate-limit' }));
 
+  observedGauge(metrics, 'gateway_placements_waiting', 'Placements waiting their turn to be sent to the order subgraph', () => placements.waiting);
   observedGauge(metrics, 'gateway_open_subscriptions', 'Subscriptions open on this gateway', () => subscriptions.openSubscriptions);
 
   app.disable('x-powered-by');
@@ -187,7 +192,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     httpServer,
     subscriptions,
     async close() {
-      // Sockets first (after their in-flight messages), then the feed, then HTTP.
+      // Placements still waiting their turn are refused (TOO_BUSY: never sent), so draining HTTP
+      // waits only for those already sent. Then sockets (after their in-flight messages), the
+      // feed, and HTTP.
+      placements.close();
       await subscriptions.close();
       await feed.close();
       await apollo.stop();

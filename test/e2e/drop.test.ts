@@ -112,3 +112,63 @@ describe('a placement that cannot start in time', () => {
     await ledger.assertBalanced();
   });
 });
+
+describe("the gateway's placement line", () => {
+  let stack: Stack;
+  let ledger: Ledger;
+  let orders: OrderDriver;
+
+  beforeAll(async () => {
+    // One placement sent at a time and one more waiting: a third is refused at the gateway. The
+    // first waits on a frozen payment service as long as the test keeps it frozen.
+    stack = await startStack({
+      env: { GATEWAY_PLACEMENT_CONCURRENCY: '1', GATEWAY_PLACEMENT_QUEUE_LIMIT: '1', GATEWAY_PLACEMENT_QUEUE_WAIT_MS: '60000', PAYMENT_TIMEOUT_MS: '60000' },
+    });
+    ledger = await Ledger.open(stack);
+    orders = new OrderDriver(stack);
+  });
+
+  afterAll(async () => {
+    if (stack?.services.isRunning('payment')) stack.services.signal('payment', 'SIGCONT');
+    await ledger?.close();
+    await stack?.stop();
+  });
+
+  const waitingInLine = async (): Promise<number> => {
+    const metrics = await (await fetch(stack.services.url('gateway', '/metrics'))).text();
+    return Number(/^gateway_placements_waiting(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+  };
+
+  it('sends placements in turn, refuses one past the line having sent nothing, and lets everything else by', async () => {
+    const productId = await orders.product(5, 2_000);
+    const [alice, carol] = await Promise.all(['alice', 'carol'].map((name) => stack.customerToken(`${name}-${randomUUID().slice(0, 6)}`)));
+    const bobId = `bob-${randomUUID().slice(0, 6)}`;
+    const bob = await stack.customerToken(bobId);
+    const bobKey = randomUUID();
+    const orderDb = ledger.db('order').collection('orders');
+
+    stack.services.signal('payment', 'SIGSTOP');
+    const first = orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status');
+    await eventually(async () => (await orderDb.countDocuments({ status: 'PLACED' })) === 1, { what: "alice's placement to be under way" });
+    const second = orders.place(carol, { lines: [{ productId, quantity: 1 }] }, 'id status');
+    await eventually(async () => (await waitingInLine()) === 1, { what: "carol's placement to wait its turn" });
+
+    const refused = await orders.place(bob, { lines: [{ productId, quantity: 1 }], idempotencyKey: bobKey }, 'id status');
+    // Reads are not placements: they go straight by the line.
+    const available = await orders.available(productId);
+
+    expect(errorCode(refused)).toBe('TOO_BUSY');
+    expect(refused.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(await orderDb.countDocuments({ customerId: bobId })).toBe(0);
+    expect(available).toBe(4); // alice's unit is held; carol's placement has not been sent
+    expect(await orderDb.countDocuments({ status: 'PLACED' })).toBe(1);
+
+    stack.services.signal('payment', 'SIGCONT');
+    expect((await first).data?.placeOrder.status).toBe('CONFIRMED');
+    expect((await second).data?.placeOrder.status).toBe('CONFIRMED');
+    const retried = await orders.place(bob, { lines: [{ productId, quantity: 1 }], idempotencyKey: bobKey }, 'id status');
+    expect(retried.data?.placeOrder.status).toBe('CONFIRMED');
+    expect(await orders.available(productId)).toBe(2);
+    await ledger.assertBalanced();
+  });
+});
