@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFerretDB } from './ferretdb.js';
-import { dropDatabase, ensureDatabase, ensurePostgres } from './postgres.js';
+import { dropDatabase, ensureDatabase, ensurePostgres, socketUrl } from './postgres.js';
 import { ensureRedis, type RunningRedis } from './redis.js';
 
 export { ensureFerretDBBinary, startFerretDB, freePort, FERRETDB_BIN } from './ferretdb.js';
@@ -88,7 +88,10 @@ export async function startStore(opts: StoreOptions = {}): Promise<RunningStore>
     const ferretdbPostgresUrl = await ensureDatabase(postgres.url, database);
     const goesWithCluster = postgres.startedByUs && tempDir !== undefined;
     if ((opts.dropDatabase ?? durability === 'throwaway') && !goesWithCluster) cleanups.push(() => dropDatabase(postgres.url, database));
-    const ferretdb = await startFerretDB({ postgresUrl: ferretdbPostgresUrl, ...(opts.noGuard ? { noGuard: true } : {}) });
+    const ferretdb = await startFerretDB({
+      postgresUrl: postgres.socketDir ? socketUrl(ferretdbPostgresUrl, postgres.socketDir) : ferretdbPostgresUrl,
+      ...(opts.noGuard ? { noGuard: true } : {}),
+    });
     cleanups.push(() => ferretdb.stop());
 
     let stopping: Promise<void> | undefined;

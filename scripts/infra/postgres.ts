@@ -39,6 +39,11 @@ export interface RunningPostgres {
   url: string;
   /** True when this process started the server, which stop() then shuts down. */
   startedByUs: boolean;
+  /**
+   * The folder of the server's Unix socket, for a server we started: FerretDB talks to PostgreSQL
+   * over it (see `socketUrl`), which costs both of them less CPU per command than TCP on loopback.
+   */
+  socketDir?: string;
   /** Fast shutdown of a server we started; otherwise nothing. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -67,6 +72,17 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
     }
   });
   return databaseUrl(serverUrl, name);
+}
+
+/**
+ * `url` (a database on our own server) by way of the server's Unix socket in `socketDir`, in the
+ * form pgx (FerretDB's driver) reads: `postgres://user@/db?host=<dir>&port=<port>`.
+ */
+export function socketUrl(url: string, socketDir: string): string {
+  const { username, port, pathname, searchParams } = new URL(url);
+  searchParams.set('host', socketDir);
+  searchParams.set('port', port || '5432');
+  return `postgres://${username}@${pathname}?${searchParams.toString()}`;
 }
 
 /** Drops database `name`, closing whatever connections are still open to it. */
@@ -226,9 +242,12 @@ async function launch(
   user: RunAs,
   env: NodeJS.ProcessEnv,
 ): Promise<RunningPostgres> {
+  // A socket in the data folder (no clash with a system PostgreSQL's), if its path fits the
+  // kernel's limit on socket paths (108 bytes); otherwise TCP only.
+  const socketDir = `${dataDir}/.s.PGSQL.${port}`.length <= 100 ? dataDir : undefined;
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
-    unix_socket_directories: '', // TCP only: no socket file to clash with a system PostgreSQL's
+    unix_socket_directories: socketDir ?? '',
     max_connections: '200', // FerretDB's pool (50) per test stack, and the tests' own
     ...(durability === 'throwaway' ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
   };
@@ -270,6 +289,7 @@ async function launch(
   return {
     url,
     startedByUs: true,
+    ...(socketDir ? { socketDir } : {}),
     stop() {
       stopping ??= (async () => {
         await stopPostgres(child);
