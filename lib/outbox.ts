@@ -125,8 +125,18 @@ interface WithOutbox extends mongo.Document {
   outboxPending?: boolean;
 }
 
-/** Documents whose events are published in the background at once, at most. */
+/** Batches whose events are published in the background at once, at most. */
 const BACKGROUND_FLUSHES = 8;
+
+/** A batch older than this is left over from a crash: no writer takes this long between its two writes. */
+const BATCH_GRACE_MS = 30_000;
+
+/** The events of documents inserted many at a time, until published (see `insertWithEvents`). */
+interface OutboxBatch extends mongo.Document {
+  _id: Types.ObjectId;
+  at: Date;
+  items: Array<{ id: unknown; events: OutboxEvent[] }>;
+}
 
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -137,9 +147,19 @@ export class OutboxRelay {
     private readonly collection: mongo.Collection<WithOutbox>,
     private readonly publisher: EventPublisher,
     private readonly log: Logger,
-    /** What the owning context announces live for its events (nothing, by default). */
-    private readonly announce: Announce = () => null,
-  ) {}
+    options: {
+      /** What the owning context announces live for its events (nothing, by default). */
+      announce?: Announce;
+      /** Where `insertWithEvents` keeps its batches (a collection of their own); needed only by its writers. */
+      batches?: mongo.Collection;
+    } = {},
+  ) {
+    this.announce = options.announce ?? (() => null);
+    this.batches = options.batches as mongo.Collection<OutboxBatch> | undefined;
+  }
+
+  private readonly announce: Announce;
+  private readonly batches: mongo.Collection<OutboxBatch> | undefined;
 
   /**
    * Publishes the pending events of one document; the writer calls this right after its write.
@@ -180,35 +200,60 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the events that the caller has just written to these documents' outboxes, after the
-   * caller has answered, for writers whose answer need not wait for the publish, such as the
-   * hundreds of orders a drop refuses in a second: the events are safe in the documents already,
-   * and the sweep publishes whatever a crash leaves behind. Knowing the events, it reads nothing:
-   * one publish of them all, then one update command takes them out of every outbox that holds
-   * nothing else. `id` is each document's `_id`, or its hex string for ObjectId ids.
+   * Inserts documents whose events are decided with them and never followed by more, many at a
+   * time (the hundreds of orders a drop refuses in a second), without an outbox each: every one
+   * would cost an update afterwards to empty it, and on FerretDB an update rewrites the whole
+   * document and all its indexes. Instead their events go first into one outbox *batch*
+   * document (in `<collection>_outbox`); `insert` then writes the documents themselves, without
+   * events, and says which it inserted (null for one it did not, such as a used key). Once the
+   * caller has its answer, the events of those inserted are published and the batch deleted: two
+   * writes for the lot. A crash in between leaves the batch, and the sweep, once the batch is
+   * older than any writer takes, publishes the events of the documents that exist (one that was
+   * never inserted had its caller told nothing was done) and deletes it. `id` is each document's
+   * `_id`, or its hex string for ObjectId ids.
    */
-  flushInBackground(written: ReadonlyArray<{ id: unknown; events: readonly OutboxEvent[] }>): void {
-    const documents = written.map(({ id, events }) => ({ id: documentId(id), events }));
-    if (documents.length === 0) return;
-    void this.background(async () => {
-      try {
-        await this.publisher.publishMany(documents.flatMap(({ events }) => events.map((event) => ({ event, announcement: this.announce(event) }))));
-        // Emptied only where the outbox still holds exactly these events (see flush).
-        const removed = await this.collection.bulkWrite(
-          documents.map(({ id, events }) => ({
-            updateOne: {
-              filter: { _id: id, outbox: [...events] } as Document,
-              update: { $set: { outbox: [], outboxPending: false } } as Document,
-            },
-          })),
-          { ordered: false },
-        );
-        // More was pushed to an outbox meanwhile, or a sweep got there first: flush each (cheap when empty).
-        if (removed.matchedCount < documents.length) for (const { id } of documents) await this.flush(id);
-      } catch (error) {
-        this.log.warn({ err: error, count: documents.length }, 'outbox publish failed; the sweep will retry');
-      }
-    });
+  async insertWithEvents<Inserted extends ReadonlyArray<unknown>>(
+    documents: ReadonlyArray<{ id: unknown; events: readonly OutboxEvent[] }>,
+    insert: () => Promise<Inserted>,
+  ): Promise<Inserted> {
+    if (!this.batches) throw new Error('OutboxRelay: insertWithEvents needs the `batches` collection');
+    const items = documents.map(({ id, events }) => ({ id: documentId(id), events: [...events] }));
+    const batch = { _id: new Types.ObjectId(), at: new Date(), items };
+    await this.batches.insertOne(batch);
+    const inserted = await insert();
+    const published = items.filter((_, i) => inserted[i] !== null && inserted[i] !== undefined);
+    void this.background(() => this.publishBatch(batch._id, published));
+    return inserted;
+  }
+
+  /** Publishes the events of a batch's documents that were inserted, then deletes the batch. */
+  private async publishBatch(batchId: Types.ObjectId, items: ReadonlyArray<{ events: readonly OutboxEvent[] }>): Promise<void> {
+    try {
+      await this.publisher.publishMany(items.flatMap(({ events }) => events.map((event) => ({ event, announcement: this.announce(event) }))));
+      await this.batches?.deleteOne({ _id: batchId });
+    } catch (error) {
+      this.log.warn({ err: error, batch: batchId.toHexString() }, 'outbox batch publish failed; the sweep will retry');
+    }
+  }
+
+  /** Batches a crash left behind (older than any writer takes): the events of the documents that exist. */
+  private async sweepBatches(limit: number): Promise<number> {
+    if (!this.batches) return 0;
+    const left = await this.batches
+      .find({ at: { $lt: new Date(Date.now() - BATCH_GRACE_MS) } })
+      .limit(limit)
+      .toArray();
+    for (const batch of left) {
+      const ids = batch.items.map(({ id }) => id);
+      const existing = new Set(
+        (await this.collection.find({ _id: { $in: ids } } as Document, { projection: { _id: 1 } }).toArray()).map(({ _id }) => String(_id)),
+      );
+      await this.publishBatch(
+        batch._id,
+        batch.items.filter(({ id }) => existing.has(String(id))),
+      );
+    }
+    return left.length;
   }
 
   /** Publishes whatever a crash or an outage left behind. */
@@ -218,7 +263,7 @@ export class OutboxRelay {
       .limit(limit)
       .toArray();
     for (const { _id } of pending) await this.flush(_id);
-    return pending.length;
+    return pending.length + (await this.sweepBatches(limit));
   }
 
   /** Sweeps every `intervalMs` until stopped. */

@@ -1,7 +1,9 @@
 /**
  * The outbox relay on the real store and Redis: a flush publishes every pending event of a
  * document and empties its outbox in one update, and an event pushed after the relay read the
- * outbox is published too, never dropped with the ones before it.
+ * outbox is published too, never dropped with the ones before it. Documents inserted many at a
+ * time keep their events in one batch until published, and a batch a crash left behind is
+ * published by the sweep, for the documents that exist.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -56,7 +58,11 @@ const refused = (orderId: string) =>
     at: new Date().toISOString(),
   });
 
-const relay = () => new OutboxRelay(collection as unknown as mongo.Collection, publisher, createLogger('outbox-relay-test', 'silent'));
+const batches = () => db.collection('aggregates_outbox');
+const relay = () =>
+  new OutboxRelay(collection as unknown as mongo.Collection, publisher, createLogger('outbox-relay-test', 'silent'), {
+    batches: batches() as unknown as mongo.Collection,
+  });
 const queued = async (events: OutboxEvent[]) => Promise.all(events.map(async (event) => (await publisher.queue(Queues.notifications).getJob(event.id))?.id));
 
 test('a flush publishes every pending event and empties the outbox in one update', async () => {
@@ -95,20 +101,43 @@ test('an event pushed after the relay read the outbox is published by the same f
   expect(await collection.findOne({ _id: 'o-2' })).toMatchObject({ outbox: [], outboxPending: false });
 });
 
-test('a background flush empties the outboxes of the documents it was given, in one write', async () => {
-  const written = ['o-3', 'o-4'].map((id) => ({ id, events: [refused(id)] }));
-  await collection.insertMany(written.map(({ id, events }) => ({ _id: id, ...outboxFields(events) })));
-  const bulk: string[] = [];
-  const count = (event: { commandName: string }) => event.commandName === 'update' && bulk.push(event.commandName);
+test('documents inserted with a batch of events: published, and only the documents inserted, in two writes besides the insert', async () => {
+  const written = ['o-3', 'o-4', 'o-5'].map((id) => ({ id, events: [refused(id)] }));
+  const writes: string[] = [];
+  const count = (event: { commandName: string }) => ['insert', 'update', 'delete'].includes(event.commandName) && writes.push(event.commandName);
   db.getClient().on('commandStarted', count);
 
-  relay().flushInBackground(written);
-
-  await eventually(async () => (await collection.countDocuments({ outboxPending: true, _id: { $in: ['o-3', 'o-4'] } })) === 0, {
-    what: 'the background flush to empty both outboxes',
+  // o-5 stands for an order whose key was used before: not inserted, so its event is not published.
+  const inserted = await relay().insertWithEvents(written, async () => {
+    await collection.insertMany(['o-3', 'o-4'].map((_id) => ({ _id, ...outboxFields([]) })));
+    return ['o-3', 'o-4', null];
   });
+
+  expect(inserted).toEqual(['o-3', 'o-4', null]);
+  await eventually(async () => (await batches().countDocuments()) === 0, { what: 'the batch to be published and deleted' });
   db.getClient().off('commandStarted', count);
-  expect(await queued(written.flatMap(({ events }) => events))).toEqual(written.map(({ events }) => events[0]?.id));
-  expect(await collection.find({ _id: { $in: ['o-3', 'o-4'] } }).toArray()).toEqual(written.map(({ id }) => ({ _id: id, outbox: [], outboxPending: false })));
-  expect(bulk).toHaveLength(1);
+  expect(await queued(written.flatMap(({ events }) => events))).toEqual([written[0]?.events[0]?.id, written[1]?.events[0]?.id, undefined]);
+  expect(writes).toEqual(['insert', 'insert', 'delete']); // the batch, the documents, the batch gone
+});
+
+test('a batch a crash left behind: the sweep publishes the events of the documents that exist', async () => {
+  const written = ['o-6', 'o-7'].map((id) => ({ id, events: [refused(id)] }));
+  // The writer died after writing the batch and one of its documents.
+  await batches().insertOne({ _id: new mongoose.Types.ObjectId(), at: new Date(Date.now() - 60_000), items: written });
+  await collection.insertOne({ _id: 'o-6', ...outboxFields([]) });
+
+  expect(await relay().sweep()).toBe(1);
+
+  expect(await queued(written.flatMap(({ events }) => events))).toEqual([written[0]?.events[0]?.id, undefined]);
+  expect(await batches().countDocuments()).toBe(0);
+});
+
+test('a batch younger than any writer takes is left to its writer', async () => {
+  const id = new mongoose.Types.ObjectId();
+  await batches().insertOne({ _id: id, at: new Date(), items: [{ id: 'o-8', events: [refused('o-8')] }] });
+
+  expect(await relay().sweep()).toBe(0);
+
+  expect(await batches().countDocuments({ _id: id })).toBe(1);
+  await batches().deleteOne({ _id: id });
 });

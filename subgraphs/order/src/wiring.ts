@@ -44,7 +44,7 @@ export async function buildOrderParts(deps: ContextPartsDependencies<OrderSettin
 
   const ownsPublisher = !deps.publisher;
   const publisher = deps.publisher ?? new EventPublisher(redis, config.redisPrefix);
-  const relay = new OutboxRelay(orders.collection, publisher, log, announceStatusChange);
+  const relay = new OutboxRelay(orders.collection, publisher, log, { announce: announceStatusChange, batches: orders.outboxBatches });
   const token = serviceTokenSource(config.auth, 'order');
   const stockClient = new ServiceClient({ service: 'stock', url: settings.stockUrl, token, log, timeoutMs: settings.stockTimeoutMs });
   const paymentClient = new ServiceClient({ service: 'payment', url: settings.paymentUrl, token, log, timeoutMs: settings.paymentTimeoutMs });

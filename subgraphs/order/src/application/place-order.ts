@@ -52,11 +52,12 @@ export class PlaceOrder {
       // A refusal costs a few hundred bytes and no call elsewhere: at least one full write may wait.
       maxQueue: Math.max(settings.placements.maxQueue, REFUSALS_PER_WRITE),
       maxWaitMs: settings.placements.maxWaitMs,
-      write: async (batch) => {
-        const written = await orders.insertDecidedMany(batch);
-        relay.flushInBackground(batch.flatMap(({ order, change }, i) => (written[i] ? [{ id: order.id, events: change.events }] : [])));
-        return written;
-      },
+      // Their events go into one outbox batch rather than each order's outbox (see insertWithEvents).
+      write: (batch) =>
+        relay.insertWithEvents(
+          batch.map(({ order, change }) => ({ id: order.id, events: change.events })),
+          () => orders.insertDecidedMany(batch),
+        ),
     });
   }
 

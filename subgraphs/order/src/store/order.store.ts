@@ -115,7 +115,8 @@ function decidedDocument({ order, change }: DecidedOrder, now: Date): OrderDocum
     ...change.set,
     sagaOwed: owed,
     sagaOwing: owed.length > 0,
-    ...outboxFields(change.events),
+    // Its events are the relay's to keep until published (OutboxRelay.insertWithEvents).
+    ...outboxFields([]),
     createdAt: now,
     updatedAt: now,
   };
@@ -145,6 +146,11 @@ export class OrderStore {
     return this.model.collection;
   }
 
+  /** The outbox batches of orders inserted many at a time (OutboxRelay.insertWithEvents). */
+  get outboxBatches() {
+    return this.model.db.collection('orders_outbox');
+  }
+
   /** Inserts a new order in PLACED; null when the customer used this key before. */
   insertPlaced(order: NewOrder): Promise<Order | null> {
     return this.insert({ ...order, _id: new Types.ObjectId(), status: 'PLACED', history: [], ...outboxFields([]) });
@@ -152,8 +158,9 @@ export class OrderStore {
 
   /**
    * Inserts orders that are decided already (a sold-out product refuses them at once), each with
-   * its status, history and events, all in one write. Each answer is the order, or null where its
-   * customer used that key before (the unique index refused it alone).
+   * its status and history, all in one write; their events are written by the caller, through the
+   * outbox relay's batch (OutboxRelay.insertWithEvents). Each answer is the order, or null where
+   * its customer used that key before (the unique index refused it alone).
    */
   async insertDecidedMany(decided: readonly DecidedOrder[]): Promise<Array<Order | null>> {
     const now = new Date();
