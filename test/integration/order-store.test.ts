@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import type { Connection } from 'mongoose';
+import { type Connection, Types } from 'mongoose';
+import { newEvent } from '../../lib/events.js';
 import { connectDatabase } from '../../lib/mongo.js';
 import { OrderStore, type NewOrder } from '../../subgraphs/order/src/store/order.store.js';
 
@@ -55,4 +56,26 @@ test('a decided order written in bulk is stored with every field the schema give
   expect(await store.find(refused?.id ?? '')).toEqual(refused);
   expect(refused).toMatchObject({ status: 'REJECTED', rejectionReason: 'OUT_OF_STOCK', paymentToken: null, delayed: false, sagaSteps: [] });
   expect(placed?.status).toBe('PLACED');
+});
+
+test('a saga step marked done is recorded once, no longer owed, and the flag clears with the last one owed', async () => {
+  const placed = await store.insertPlaced(newOrder('owes-two'));
+  const id = placed?.id ?? '';
+  const events = [newEvent('ReleaseStock', { orderId: id }), newEvent('RefundPayment', { orderId: id })];
+  await store.change(id, ['PLACED'], { status: 'CANCELLED', events });
+  const note = { status: 'CANCELLED' as const, at: new Date(), reason: 'stock given back' };
+
+  expect(await store.markStepDone(id, 'ReleaseStock', note)).toBe(true);
+  expect(await store.collection.findOne({ _id: new Types.ObjectId(id) })).toMatchObject({ sagaOwed: ['RefundPayment'], sagaOwing: true });
+  expect(await store.markStepDone(id, 'ReleaseStock', note)).toBe(false); // a repeat changes nothing
+  const updates: string[] = [];
+  const count = (event: { commandName: string }) => event.commandName === 'update' && updates.push(event.commandName);
+  db.getClient().on('commandStarted', count);
+  expect(await store.markStepDone(id, 'RefundPayment', null)).toBe(true);
+  db.getClient().off('commandStarted', count);
+  expect(updates).toHaveLength(1); // the last step owed: one update
+
+  const order = await store.collection.findOne({ _id: new Types.ObjectId(id) });
+  expect(order).toMatchObject({ sagaSteps: ['ReleaseStock', 'RefundPayment'], sagaOwed: [], sagaOwing: false });
+  expect(order?.history.filter((entry: { reason: string | null }) => entry.reason === 'stock given back')).toHaveLength(1);
 });

@@ -245,8 +245,15 @@ export class OrderStore {
 
   /** Records a saga step as done, with its history note, once however often it is repeated. */
   async markStepDone(id: string, step: SagaStep, note: StatusChange | null): Promise<boolean> {
-    const update = note ? { $addToSet: { sagaSteps: step }, $push: { history: { $each: [note] } } } : { $addToSet: { sagaSteps: step } };
-    const result = await this.model.updateOne({ _id: id, sagaSteps: { $ne: step } }, update);
+    const history = note ? { $push: { history: { $each: [note] } } } : {};
+    // Usually the step is done for the first time and is the last one owed: one update records it,
+    // takes it off what is owed and clears the flag (on FerretDB each update rewrites the document).
+    const last = await this.model.updateOne(
+      { _id: id, sagaSteps: { $ne: step }, sagaOwed: [step] },
+      { $addToSet: { sagaSteps: step }, $set: { sagaOwed: [], sagaOwing: false }, ...history },
+    );
+    if (last.modifiedCount === 1) return true;
+    const result = await this.model.updateOne({ _id: id, sagaSteps: { $ne: step } }, { $addToSet: { sagaSteps: step }, ...history });
     // No longer owed (also after a repeat that found it done: a crash may have come in between).
     await this.model.updateOne({ _id: id }, { $pullAll: { sagaOwed: [step] } });
     await this.model.updateOne({ _id: id, sagaOwing: true, sagaOwed: { $size: 0 } }, { $set: { sagaOwing: false } });
