@@ -38,9 +38,10 @@ export class Reservations {
       const held = (await this.products.hold(line.productId, orderId, line.quantity)) || (await this.products.isHeldBy(line.productId, orderId));
       if (!held) return this.reject(orderId, reservation.lines, 'OUT_OF_STOCK', line.productId);
     }
-    if (await this.reservations.settle(orderId, ['PENDING'], 'HELD')) {
+    const held = await this.reservations.settle(orderId, ['PENDING'], 'HELD');
+    if (held) {
       this.notices.changed(reservation.lines.map((line) => line.productId));
-      return this.current(orderId);
+      return held;
     }
     // Someone settled it first: a concurrent repeat of this call, or a release that overtook it.
     return this.giveBackUnlessHeld(orderId);

@@ -59,9 +59,11 @@ export class ReservationStore {
     }
   }
 
-  /** Moves the status on, only from one of `from`; returns whether this call moved it. */
-  async settle(orderId: string, from: ReservationStatus[], to: ReservationStatus, extra: Partial<ReservationRecord> = {}): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: orderId, status: { $in: from } }, { $set: { ...extra, status: to } });
-    return result.modifiedCount === 1;
+  /** Moves the status on, only from one of `from`: the reservation as this call left it, or null when it did not move it. */
+  settle(orderId: string, from: ReservationStatus[], to: ReservationStatus, extra: Partial<ReservationRecord> = {}): Promise<ReservationRecord | null> {
+    return this.model
+      .findOneAndUpdate({ _id: orderId, status: { $in: from } }, { $set: { ...extra, status: to } }, { returnDocument: 'after' })
+      .lean<ReservationRecord>()
+      .exec();
   }
 }
