@@ -184,7 +184,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   app.use(notFoundJson());
   app.use(jsonErrors(log));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  // A drop opens thousands of connections in the same second: a deep accept queue keeps them
+  // waiting for their turn instead of refused (Node's default is 511; the kernel caps it at somaxconn).
+  await new Promise<void>((resolve) => httpServer.listen({ port: config.port, host: config.host, backlog: 8_192 }, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host}:${port}/graphql`;
   return {

@@ -10,8 +10,11 @@
  * - while open, every fetch fails in milliseconds with SERVICE_UNAVAILABLE naming the service and
  *   the fields it could not give; the other subgraphs' parts of the query still answer;
  * - after `resetMs` one trial fetch is let through (half-open): its success closes the breaker.
- * A subgraph that answers slowly but is alive is left to its timeout: slowness is not death.
+ * A subgraph that answers slowly but is alive is left to its timeout: slowness is not death. Nor
+ * is the gateway's own slowness: a liveness check during which the gateway's event loop ran late
+ * (a rush coming in) proves nothing, and opens nothing.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
 import CircuitBreaker from 'opossum';
 import { ErrorCode } from '../../lib/errors.js';
@@ -36,6 +39,14 @@ export interface SubgraphBreakerOptions {
  * subgraphs' own admission control, not by a breaker that opens on a live service.
  */
 const PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * How late this process's own event loop may run during a liveness check for a missing answer to
+ * count against the subgraph. A gateway taking in thousands of requests at once can run a second
+ * or more behind: an answer that arrived may then sit unread while the check's timer fires, and a
+ * live subgraph would be taken for a dead one (and every request to it refused for nothing).
+ */
+const OWN_LAG_LIMIT_MS = 500;
 
 export class SubgraphBreaker {
   private readonly breaker: CircuitBreaker<[input: string, init: RequestInit | undefined], Response>;
@@ -98,12 +109,24 @@ export class SubgraphBreaker {
   private probe(): void {
     if (this.probing || this.breaker.opened) return;
     this.probing = (async () => {
+      const ownDelay = monitorEventLoopDelay({ resolution: 20 });
+      ownDelay.enable();
       try {
         const response = await fetch(new URL('/health/live', this.options.url), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
         await response.body?.cancel();
         if (response.ok) return;
       } catch {
         // no answer: handled below
+      } finally {
+        ownDelay.disable();
+      }
+      const ownLagMs = ownDelay.max / 1e6;
+      if (ownLagMs > OWN_LAG_LIMIT_MS) {
+        this.options.log.info(
+          { subgraph: this.options.service, ownLagMs },
+          `no liveness answer from ${this.options.service}, but the gateway itself ran late: not counted`,
+        );
+        return;
       }
       if (!this.breaker.opened) {
         this.options.log.warn({ subgraph: this.options.service }, `${this.options.service} does not answer its liveness check`);
