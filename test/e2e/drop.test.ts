@@ -61,38 +61,49 @@ describe('a drop of 300 customers for 20 units', () => {
   });
 });
 
-describe('a placement that cannot start in time', () => {
-  let stack: Stack;
-  let ledger: Ledger;
-  let orders: OrderDriver;
-
+/**
+ * A stack for fault tests whose payment service the test freezes (SIGSTOP): a placement then waits
+ * on payment as long as the test keeps it frozen (the payment timeout is out of the way).
+ */
+function frozenPaymentStack(env: Record<string, string>) {
+  const parts = {} as { stack: Stack; ledger: Ledger; orders: OrderDriver };
   beforeAll(async () => {
-    // A fault test: one placement at a time and no queue, so the second one is refused for sure
-    // while the first waits on a frozen payment service (it waits as long as the test keeps
-    // payment frozen: the payment timeout is out of the way).
-    stack = await startStack({ env: { PLACEMENT_CONCURRENCY: '1', PLACEMENT_QUEUE_LIMIT: '0', PAYMENT_TIMEOUT_MS: '60000' } });
-    ledger = await Ledger.open(stack);
-    orders = new OrderDriver(stack);
+    parts.stack = await startStack({ env: { ...env, PAYMENT_TIMEOUT_MS: '60000' } });
+    parts.ledger = await Ledger.open(parts.stack);
+    parts.orders = new OrderDriver(parts.stack);
   });
-
   afterAll(async () => {
-    if (stack?.services.isRunning('payment')) stack.services.signal('payment', 'SIGCONT');
-    await ledger?.close();
-    await stack?.stop();
+    if (parts.stack?.services.isRunning('payment')) parts.stack.services.signal('payment', 'SIGCONT');
+    await parts.ledger?.close();
+    await parts.stack?.stop();
   });
+  return parts;
+}
+
+/** Alice's placement, under way: it has written its order and waits on the frozen payment service. */
+async function placementUnderWay({ stack, ledger, orders }: ReturnType<typeof frozenPaymentStack>, productId: string) {
+  const alice = await stack.customerToken(`alice-${randomUUID().slice(0, 6)}`);
+  stack.services.signal('payment', 'SIGSTOP');
+  const placing = orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status');
+  await eventually(async () => (await ledger.db('order').collection('orders').countDocuments({ status: 'PLACED' })) === 1, {
+    what: "alice's placement to be under way",
+  });
+  return { placing }; // wrapped: awaiting it must not wait for the placement's answer
+}
+
+describe('a placement that cannot start in time', () => {
+  // One placement at a time and no queue, so the second one is refused for sure.
+  const parts = frozenPaymentStack({ PLACEMENT_CONCURRENCY: '1', PLACEMENT_QUEUE_LIMIT: '0' });
 
   it('is refused with TOO_BUSY and a retry-after, has done nothing, and the same key places it later', async () => {
+    const { stack, ledger, orders } = parts;
     const productId = await orders.product(5, 2_000);
-    const alice = await stack.customerToken(`alice-${randomUUID().slice(0, 6)}`);
     const bobId = `bob-${randomUUID().slice(0, 6)}`;
     const bob = await stack.customerToken(bobId);
     const bobKey = randomUUID();
     const orderDb = ledger.db('order').collection('orders');
-
-    stack.services.signal('payment', 'SIGSTOP');
-    const first = orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status');
-    // Alice's placement holds the only slot: it has written its order and waits on payment.
-    await eventually(async () => (await orderDb.countDocuments({ status: 'PLACED' })) === 1, { what: "alice's placement to be under way" });
+    // Alice's placement holds the only slot.
+    const { placing: first } = await placementUnderWay(parts, productId);
 
     const refused = await orders.place(bob, { lines: [{ productId, quantity: 2 }], idempotencyKey: bobKey }, 'id status');
 
@@ -114,43 +125,24 @@ describe('a placement that cannot start in time', () => {
 });
 
 describe("the gateway's placement line", () => {
-  let stack: Stack;
-  let ledger: Ledger;
-  let orders: OrderDriver;
-
-  beforeAll(async () => {
-    // One placement sent at a time and one more waiting: a third is refused at the gateway. The
-    // first waits on a frozen payment service as long as the test keeps it frozen.
-    stack = await startStack({
-      env: { GATEWAY_PLACEMENT_CONCURRENCY: '1', GATEWAY_PLACEMENT_QUEUE_LIMIT: '1', GATEWAY_PLACEMENT_QUEUE_WAIT_MS: '60000', PAYMENT_TIMEOUT_MS: '60000' },
-    });
-    ledger = await Ledger.open(stack);
-    orders = new OrderDriver(stack);
-  });
-
-  afterAll(async () => {
-    if (stack?.services.isRunning('payment')) stack.services.signal('payment', 'SIGCONT');
-    await ledger?.close();
-    await stack?.stop();
-  });
+  // One placement sent at a time and one more waiting: a third is refused at the gateway.
+  const parts = frozenPaymentStack({ GATEWAY_PLACEMENT_CONCURRENCY: '1', GATEWAY_PLACEMENT_QUEUE_LIMIT: '1', GATEWAY_PLACEMENT_QUEUE_WAIT_MS: '60000' });
 
   const waitingInLine = async (): Promise<number> => {
-    const metrics = await (await fetch(stack.services.url('gateway', '/metrics'))).text();
+    const metrics = await (await fetch(parts.stack.services.url('gateway', '/metrics'))).text();
     return Number(/^gateway_placements_waiting(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? NaN);
   };
 
   it('sends placements in turn, refuses one past the line having sent nothing, and lets everything else by', async () => {
+    const { stack, ledger, orders } = parts;
     const productId = await orders.product(5, 2_000);
-    const alice = await stack.customerToken(`alice-${randomUUID().slice(0, 6)}`);
     const carol = await stack.customerToken(`carol-${randomUUID().slice(0, 6)}`);
     const bobId = `bob-${randomUUID().slice(0, 6)}`;
     const bob = await stack.customerToken(bobId);
     const bobKey = randomUUID();
     const orderDb = ledger.db('order').collection('orders');
 
-    stack.services.signal('payment', 'SIGSTOP');
-    const first = orders.place(alice, { lines: [{ productId, quantity: 1 }] }, 'id status');
-    await eventually(async () => (await orderDb.countDocuments({ status: 'PLACED' })) === 1, { what: "alice's placement to be under way" });
+    const { placing: first } = await placementUnderWay(parts, productId);
     const second = orders.place(carol, { lines: [{ productId, quantity: 1 }] }, 'id status');
     await eventually(async () => (await waitingInLine()) === 1, { what: "carol's placement to wait its turn" });
 
