@@ -58,8 +58,9 @@ export class Invariants {
   }
 
   async check(input: InvariantInput): Promise<InvariantResult[]> {
-    const [orders, products, reservations, payments, wallets, deliveries, bakers] = await Promise.all([
+    const [orders, outboxBatches, products, reservations, payments, wallets, deliveries, bakers] = await Promise.all([
       this.all('order', 'orders'),
+      this.all('order', 'orders_outbox'),
       this.all('stock', 'products'),
       this.all('stock', 'reservations'),
       this.all('payment', 'payments'),
@@ -88,6 +89,13 @@ export class Invariants {
       'every compensation owed was done (stock released, money back, stock of completed orders sold)',
       owing.map((order) => `${id(order)} ${order.status} owes ${String(order.sagaOwed)}`),
       `${owing.length} orders still owe a saga step`,
+    );
+
+    const unpublished = [...orders, ...deliveries].filter((doc) => doc.outboxPending === true);
+    add(
+      'every event was published (no outbox pending, no outbox batch left)',
+      [...unpublished.map((doc) => `${id(doc)} has events pending`), ...outboxBatches.map((batch) => `outbox batch ${id(batch)} left`)],
+      `${unpublished.length} documents with events pending, ${outboxBatches.length} outbox batches left`,
     );
 
     // Stock: what live orders hold is what their reservations hold; nothing else is held.
