@@ -60,7 +60,9 @@ async function drop(stack: Stack, orders: OrderDriver, customers: number, everyd
           ? `error ${String(result.errors[0]?.extensions?.code)}`
           : `${result.data?.placeOrder.status} ${result.data?.placeOrder.rejectionReason ?? ''}`.trim();
       } catch (error) {
-        key = `no answer (${error instanceof Error ? error.message : String(error)})`;
+        // fetch's own message says only "fetch failed": the reason is its cause's code.
+        const cause = error instanceof Error && error.cause instanceof Error ? ((error.cause as { code?: string }).code ?? error.cause.message) : '';
+        key = `no answer (${error instanceof Error ? error.message : String(error)}${cause ? `: ${cause}` : ''})`;
       }
       return { key, ms: performance.now() - sent };
     }),

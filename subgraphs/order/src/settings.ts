@@ -24,6 +24,9 @@ export interface OrderSettings {
    * The deadlines add up inside the gateway's: maxWaitMs + stockTimeoutMs + paymentTimeoutMs and
    * a few store writes stay under SUBGRAPH_TIMEOUT_MS (3 + 3 + 1 s < 10 s by default), so every
    * placement the gateway waits for is answered before the gateway gives up on it.
+   *
+   * In a drop, only placements with a claim on a unit get here (see Catalogue): 64 lets a drop of
+   * up to 64 units run all its placements at once, none waiting behind the others.
    */
   placements: { concurrency: number; maxQueue: number; maxWaitMs: number };
   /** How long the order context trusts what stock said of a product (name, price, units left). */
@@ -58,7 +61,7 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
     stockTimeoutMs: reader.int('STOCK_TIMEOUT_MS', 3_000, { min: 50, max: 60_000 }),
     paymentTimeoutMs: reader.int('PAYMENT_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     placements: {
-      concurrency: reader.int('PLACEMENT_CONCURRENCY', 32, { min: 1, max: 1_000 }),
+      concurrency: reader.int('PLACEMENT_CONCURRENCY', 64, { min: 1, max: 1_000 }),
       maxQueue: reader.int('PLACEMENT_QUEUE_LIMIT', 2_000, { min: 0, max: 100_000 }),
       maxWaitMs: reader.int('PLACEMENT_QUEUE_WAIT_MS', 3_000, { min: 0, max: 60_000 }),
     },
