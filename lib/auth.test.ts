@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from '@jest/globals';
+import { afterEach, describe, jest, test } from '@jest/globals';
 import { SignJWT } from 'jose';
 import {
   callerTokenSource,
@@ -114,6 +114,57 @@ describe('service credentials at a subgraph', () => {
   test('a credential signed with another secret is refused', async () => {
     const forged = await signCallerToken({ ...config, serviceSecret: 'another-service-secret-of-32-characters!' }, { id: 'alice', roles: ['STAFF'] });
     await unauthenticated(subgraph, `Bearer ${forged}`);
+  });
+});
+
+describe('a verified token is remembered until it expires', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('the same credential names the same caller every time, and a change of any byte is verified afresh', async () => {
+    const verifier = createServiceTokenVerifier(config);
+    const token = await signCallerToken(config, { id: 'alice', roles: ['CUSTOMER'] });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await verifier.viewerFromAuthorization(`Bearer ${token}`), { id: 'alice', roles: ['CUSTOMER'] });
+    const at = token.length - 10; // inside the signature, clear of its last character's padding bits
+    const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+    await unauthenticated(verifier, `Bearer ${changed}`);
+    await unauthenticated(verifier, `Bearer ${token}x`);
+  });
+
+  test('what a caller is given cannot change what the next request is given', async () => {
+    const verifier = createServiceTokenVerifier(config);
+    const token = await signCallerToken(config, { id: 'alice', roles: ['CUSTOMER'] });
+    const first = await verifier.viewerFromAuthorization(`Bearer ${token}`);
+    first?.roles.push('STAFF');
+    assert.deepEqual(await verifier.viewerFromAuthorization(`Bearer ${token}`), { id: 'alice', roles: ['CUSTOMER'] });
+  });
+
+  test('a remembered credential is refused once it has expired, at a subgraph and at the edge', async () => {
+    const verifier = createServiceTokenVerifier(config);
+    const userVerifier = createUserTokenVerifier(config);
+    const credential = await signCallerToken(config, { id: 'alice', roles: ['CUSTOMER'] });
+    const user = await userToken({ exp: now() + 120 });
+    assert.deepEqual(await verifier.viewerFromAuthorization(`Bearer ${credential}`), { id: 'alice', roles: ['CUSTOMER'] });
+    assert.deepEqual(await userVerifier.viewerFromAuthorization(`Bearer ${user}`), { id: 'alice', roles: ['CUSTOMER'] });
+    // Only the clock moves: promises and I/O run as usual.
+    jest.useFakeTimers({
+      doNotFake: [
+        'nextTick',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'hrtime',
+        'performance',
+      ],
+    });
+    jest.setSystemTime(Date.now() + 121_000);
+    await unauthenticated(verifier, `Bearer ${credential}`);
+    await unauthenticated(userVerifier, `Bearer ${user}`);
   });
 });
 

@@ -58,7 +58,7 @@ export function createUserTokenVerifier(config: AuthConfig): TokenVerifier {
       const { payload } =
         typeof userKey === 'function' ? await jwtVerify(token, userKey, options) : await jwtVerify(token, userKey, { ...options, algorithms: ['HS256'] });
       checkLifetime(payload, config.maxTokenLifetimeSeconds);
-      return viewerFromClaims(payload, false);
+      return { viewer: viewerFromClaims(payload, false), expires: payload.exp };
     },
     () => null,
   );
@@ -79,8 +79,8 @@ export function createServiceTokenVerifier(config: AuthConfig): TokenVerifier {
         algorithms: ['HS256'],
         requiredClaims: ['exp'],
       });
-      if (!(CALLER_CLAIM in payload)) return viewerFromClaims(payload, true);
-      return callerFromClaim(payload[CALLER_CLAIM]);
+      const viewer = CALLER_CLAIM in payload ? callerFromClaim(payload[CALLER_CLAIM]) : viewerFromClaims(payload, true);
+      return { viewer, expires: payload.exp };
     },
     () => {
       throw unauthenticated('this service answers only the gateway and other services');
@@ -88,14 +88,40 @@ export function createServiceTokenVerifier(config: AuthConfig): TokenVerifier {
   );
 }
 
-function verifierOf(verify: (token: string) => Promise<Viewer | null>, anonymous: () => Viewer | null): TokenVerifier {
+/** A token's verified viewer, and the `exp` (epoch seconds) until which that verdict holds. */
+interface Verified {
+  viewer: Viewer | null;
+  expires: number | undefined;
+}
+
+/** How many verified tokens a verifier remembers; it starts over when full. */
+const VERIFIED_TOKENS = 10_000;
+
+/**
+ * Remembers each token it verified until the token expires: the gateway sends a subgraph the same
+ * credential for a caller for 30 s, and a client its token for hours, so checking the signature
+ * again on every request (an HMAC through WebCrypto, a tenth of a subgraph's CPU per request)
+ * would decide nothing new. Only successes are kept, by the whole token, so a token differing in
+ * any byte is verified afresh; the expiry is checked on every use as jose checks it.
+ */
+function verifierOf(verify: (token: string) => Promise<Verified>, anonymous: () => Viewer | null): TokenVerifier {
+  const verified = new Map<string, { viewer: Viewer | null; expires: number }>();
   return {
     async viewerFromAuthorization(header) {
       if (header === undefined || header.trim() === '') return anonymous();
       const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
       if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+      const token = match[1];
+      const known = verified.get(token);
+      if (known && known.expires > Math.floor(Date.now() / 1000)) return known.viewer && { id: known.viewer.id, roles: [...known.viewer.roles] };
+      if (known) verified.delete(token);
       try {
-        return await verify(match[1]);
+        const { viewer, expires } = await verify(token);
+        if (expires !== undefined) {
+          if (verified.size >= VERIFIED_TOKENS) verified.clear();
+          verified.set(token, { viewer: viewer && { id: viewer.id, roles: [...viewer.roles] }, expires });
+        }
+        return viewer;
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired');
         if (error instanceof joseErrors.JOSEError) throw unauthenticated('the token is not valid');
