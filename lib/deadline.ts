@@ -21,8 +21,9 @@ export function deadlineFrom(header: string | undefined): number | null {
 export const deadlineHeader = (timeoutMs: number, now = Date.now()): string => String(now + timeoutMs);
 
 /** `init` with the deadline header of a request its sender will give up on after `timeoutMs`. */
-export function withDeadline(init: RequestInit | undefined, timeoutMs: number): RequestInit {
-  const headers = new Headers(init?.headers);
-  headers.set(DEADLINE_HEADER, deadlineHeader(timeoutMs));
-  return { ...init, headers };
+export function withDeadline<TInit extends { headers?: Record<string, string> }>(
+  init: TInit | undefined,
+  timeoutMs: number,
+): TInit & { headers: Record<string, string> } {
+  return { ...(init as TInit), headers: { ...init?.headers, [DEADLINE_HEADER]: deadlineHeader(timeoutMs) } };
 }

@@ -103,7 +103,7 @@ export function subgraphFetchMetrics(registry: Registry) {
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  return async (subgraph: string, fetching: () => Promise<Response>): Promise<Response> => {
+  return async <TResponse extends { ok: boolean; status: number }>(subgraph: string, fetching: () => Promise<TResponse>): Promise<TResponse> => {
     const stop = duration.startTimer({ subgraph });
     try {
       const response = await fetching();

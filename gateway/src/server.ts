@@ -28,6 +28,7 @@ import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playgr
 import { queueBoard } from './queue-board.js';
 import { PlacementLine } from './placement-line.js';
 import { SubgraphBreaker } from './subgraph-breaker.js';
+import { type SubgraphRequestInit, SubgraphTransport } from './subgraph-transport.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
 import { SubscriptionServer } from './subscriptions/subscription-server.js';
@@ -70,6 +71,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const timedFetch = subgraphFetchMetrics(metrics);
   const breakers: SubgraphBreaker[] = [];
   const placements = new PlacementLine(config.placements);
+  const transport = new SubgraphTransport();
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
@@ -81,11 +83,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         timeoutMs: config.subgraphTimeoutMs,
         resetMs: config.subgraphBreakerResetMs,
         probeAfterMs: config.subgraphProbeAfterMs,
+        transport,
         log: log.child({ component: 'subgraph-breaker' }),
       });
       breakers.push(breaker);
       // The subgraph learns when we give up, so it never starts what it could not finish by then.
-      const send = (input: string, init: RequestInit | undefined) => timedFetch(name, () => breaker.fetch(input, withDeadline(init, config.subgraphTimeoutMs)));
+      const send = (input: string, init: SubgraphRequestInit | undefined) =>
+        timedFetch(name, () => breaker.fetch(input, withDeadline(init, config.subgraphTimeoutMs)));
       return new SubgraphDataSource(credential, {
         url: target,
         // Placements wait their turn before they are sent: their deadline starts when they are.
@@ -202,6 +206,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       await feed.close();
       await apollo.stop();
       for (const breaker of breakers) breaker.shutdown();
+      transport.close();
       limiterRedis.disconnect();
       await board.close();
       await closeRedis(boardRedis);

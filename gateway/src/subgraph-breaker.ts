@@ -19,6 +19,7 @@ import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
 import CircuitBreaker from 'opossum';
 import { ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { isMutationBody, type SubgraphRequestInit, type SubgraphResponse, type SubgraphTransport } from './subgraph-transport.js';
 
 export interface SubgraphBreakerOptions {
   service: string;
@@ -30,6 +31,8 @@ export interface SubgraphBreakerOptions {
   resetMs: number;
   /** A fetch unanswered this long has the subgraph's liveness checked. */
   probeAfterMs: number;
+  /** What sends the fetches (the gateway's keep-alive HTTP client). */
+  transport: SubgraphTransport;
   log: Logger;
 }
 
@@ -49,13 +52,13 @@ const PROBE_TIMEOUT_MS = 3_000;
 const OWN_LAG_LIMIT_MS = 500;
 
 export class SubgraphBreaker {
-  private readonly breaker: CircuitBreaker<[input: string, init: RequestInit | undefined], Response>;
+  private readonly breaker: CircuitBreaker<[input: string, init: SubgraphRequestInit | undefined], SubgraphResponse>;
   private probing: Promise<void> | undefined;
   /** Reads in flight, given up when the breaker opens. */
   private readonly reads = new Set<AbortController>();
 
   constructor(private readonly options: SubgraphBreakerOptions) {
-    this.breaker = new CircuitBreaker((input: string, init: RequestInit | undefined) => this.send(input, init), {
+    this.breaker = new CircuitBreaker((input: string, init: SubgraphRequestInit | undefined) => this.send(input, init), {
       // Each fetch carries its own timeout (an AbortSignal): opossum's would leave the fetch running.
       timeout: false,
       resetTimeout: options.resetMs,
@@ -80,7 +83,7 @@ export class SubgraphBreaker {
    * Sends one subgraph fetch through the breaker. A fetch that fails for want of the subgraph
    * throws SERVICE_UNAVAILABLE; an answer of any HTTP status is the subgraph's, and passes.
    */
-  async fetch(input: string, init?: RequestInit): Promise<Response> {
+  async fetch(input: string, init?: SubgraphRequestInit): Promise<SubgraphResponse> {
     try {
       return await this.breaker.fire(input, init);
     } catch (error) {
@@ -93,13 +96,13 @@ export class SubgraphBreaker {
   }
 
   /** One fetch with its timeout; a slow one has the subgraph's liveness checked. */
-  private async send(input: string, init: RequestInit | undefined): Promise<Response> {
+  private async send(input: string, init: SubgraphRequestInit | undefined): Promise<SubgraphResponse> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const read = typeof init?.body === 'string' && !isMutation(init.body) ? new AbortController() : undefined;
+    const read = !isMutationBody(init?.body) ? new AbortController() : undefined;
     if (read) this.reads.add(read);
     const timer = setTimeout(() => this.probe(), this.options.probeAfterMs);
     try {
-      return await fetch(input, { ...init, signal: read ? AbortSignal.any([timeout, read.signal]) : timeout });
+      return await this.options.transport.fetch(input, { ...init, signal: read ? AbortSignal.any([timeout, read.signal]) : timeout });
     } finally {
       clearTimeout(timer);
       if (read) this.reads.delete(read);
@@ -135,7 +138,7 @@ export class SubgraphBreaker {
     })().finally(() => (this.probing = undefined));
   }
 
-  private unavailable(error: unknown, body: RequestInit['body']): GraphQLError {
+  private unavailable(error: unknown, body: SubgraphRequestInit['body']): GraphQLError {
     const open = typeof error === 'object' && error !== null && 'code' in error && error.code === 'EOPENBREAKER';
     const reason = open
       ? 'its circuit breaker is open'
@@ -147,16 +150,6 @@ export class SubgraphBreaker {
     return new GraphQLError(`the ${this.options.service} service is unavailable (${reason})${missing}`, {
       extensions: { code: ErrorCode.ServiceUnavailable, service: this.options.service, fields },
     });
-  }
-}
-
-/** Whether a fetch's body is a mutation (the gateway sends each operation's text as `query`). */
-function isMutation(body: string): boolean {
-  try {
-    const { query } = JSON.parse(body) as { query?: unknown };
-    return typeof query === 'string' && /^\s*mutation\b/.test(query);
-  } catch {
-    return true; // unknown: treat as a write, never given up early
   }
 }
 
