@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
@@ -72,6 +72,9 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No type or field carries a cache hint, so every answer is uncacheable; Apollo's cache
+      // control plugin would still wrap every resolver to compute that, field by field.
+      ApolloServerPluginCacheControlDisabled(),
       requestLogging<TContext>(),
       operationMetrics<TContext>(metrics),
       operationSpanNames<TContext>(),

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -116,6 +116,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing carries a cache hint (subgraphs send none either): no per-field cache policy work.
+      ApolloServerPluginCacheControlDisabled(),
       subscriptionsOverWebSocket(),
       costLimit<GatewayContext>(config.limits),
       requestLogging<GatewayContext>((name) => name === 'BakeryLive'),
