@@ -95,17 +95,24 @@ export class SubgraphBreaker {
     this.breaker.shutdown();
   }
 
-  /** One fetch with its timeout; a slow one has the subgraph's liveness checked. */
+  /**
+   * One fetch with its timeout; a slow one has the subgraph's liveness checked. One controller
+   * aborts it, on timeout (a TimeoutError, as AbortSignal.timeout gives) or, for a read, when the
+   * breaker opens: cheaper per fetch than combining signals with AbortSignal.any.
+   */
   private async send(input: string, init: SubgraphRequestInit | undefined): Promise<SubgraphResponse> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const read = !isMutationBody(init?.body) ? new AbortController() : undefined;
-    if (read) this.reads.add(read);
+    const controller = new AbortController();
+    const read = !isMutationBody(init?.body);
+    if (read) this.reads.add(controller);
+    const timeout = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.options.timeoutMs);
+    timeout.unref();
     const timer = setTimeout(() => this.probe(), this.options.probeAfterMs);
     try {
-      return await this.options.transport.fetch(input, { ...init, signal: read ? AbortSignal.any([timeout, read.signal]) : timeout });
+      return await this.options.transport.fetch(input, { ...init, signal: controller.signal });
     } finally {
+      clearTimeout(timeout);
       clearTimeout(timer);
-      if (read) this.reads.delete(read);
+      if (read) this.reads.delete(controller);
     }
   }
 
@@ -142,7 +149,7 @@ export class SubgraphBreaker {
     const open = typeof error === 'object' && error !== null && 'code' in error && error.code === 'EOPENBREAKER';
     const reason = open
       ? 'its circuit breaker is open'
-      : error instanceof Error && error.name === 'TimeoutError'
+      : typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError' // a DOMException, from whichever realm
         ? 'it did not answer in time'
         : 'it cannot be reached';
     const fields = typeof body === 'string' ? requestedFields(body) : [];
