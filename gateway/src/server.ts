@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { callerTokenSource, createUserTokenVerifier, signUserToken, type Viewer } from '../../lib/auth.js';
+import { callerTokenSource, createUserTokenVerifier, signUserToken } from '../../lib/auth.js';
 import { ErrorCode } from '../../lib/errors.js';
 import { makeFormatError } from '../../lib/graphql-errors.js';
 import { healthRouter } from '../../lib/health.js';
@@ -16,7 +16,7 @@ import { closeRedis, connectRedis } from '../../lib/redis.js';
 import { withDeadline } from '../../lib/deadline.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
-import { injectTraceHeaders, operationSpanNames, traceRequests } from '../../lib/telemetry.js';
+import { operationSpanNames, traceRequests } from '../../lib/telemetry.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMetrics, metricsRouter, observedGauge, operationMetrics, subgraphFetchMetrics } from '../../lib/metrics.js';
 import { verify } from '../../lib/subgraph-server.js';
@@ -28,6 +28,7 @@ import { playgroundIsBuilt, playgroundRouter, preparePlayground } from './playgr
 import { queueBoard } from './queue-board.js';
 import { PlacementLine } from './placement-line.js';
 import { SubgraphBreaker } from './subgraph-breaker.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
 import { type SubgraphRequestInit, SubgraphTransport } from './subgraph-transport.js';
 import { SUBGRAPHS, type SubgraphName } from './subgraphs.js';
 import { LiveFeed } from './subscriptions/live-feed.js';
@@ -42,27 +43,6 @@ export interface RunningGateway {
 }
 
 const SUPERGRAPH = new URL('../supergraph.graphql', import.meta.url);
-
-/**
- * Signs every subgraph fetch with a short-lived credential of the gateway's own that names the
- * caller verified at the edge: subgraphs answer nothing else, and never see the user's token.
- * Forwards the request id.
- */
-class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    private readonly credential: (caller: Viewer | null) => Promise<string>,
-    options: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
-  ) {
-    super(options);
-  }
-
-  override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    request.http?.headers.set('authorization', `Bearer ${await this.credential(context.viewer ?? null)}`);
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
-    // The gateway's fetch span is the active one here: each subgraph's span becomes its child.
-    injectTraceHeaders((name, value) => request.http?.headers.set(name, value));
-  }
-}
 
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const verifier = createUserTokenVerifier(config.auth);
@@ -90,11 +70,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       // The subgraph learns when we give up, so it never starts what it could not finish by then.
       const send = (input: string, init: SubgraphRequestInit | undefined) =>
         timedFetch(name, () => breaker.fetch(input, withDeadline(init, config.subgraphTimeoutMs)));
-      return new SubgraphDataSource(credential, {
-        url: target,
-        // Placements wait their turn before they are sent: their deadline starts when they are.
-        fetcher: name === 'order' ? (input, init) => placements.send(init?.body, () => send(input, init)) : send,
-      });
+      // Signs every fetch with the gateway's credential naming the caller verified at the edge.
+      // Placements wait their turn before they are sent: their deadline starts when they are.
+      return new SubgraphDataSource(target, credential, name === 'order' ? (input, init) => placements.send(init.body, () => send(input, init)) : send);
     },
     logger: log.child({ component: 'apollo-gateway' }),
   });
