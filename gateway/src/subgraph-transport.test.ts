@@ -147,6 +147,15 @@ describe('the subgraph transport', () => {
     expect(requests).toEqual([1, 1, 2, 2]);
   });
 
+  test('reaches a subgraph at an IPv6 address', async () => {
+    const server = http.createServer((_, response) => json(response, 200, { data: { ok: true } }));
+    servers.push(server);
+    server.listen(0, '::1');
+    await once(server, 'listening');
+    const response = await transport().fetch(`http://[::1]:${(server.address() as AddressInfo).port}/graphql`, { method: 'POST', body: read });
+    expect(await response.json()).toEqual({ data: { ok: true } });
+  });
+
   test('knows a mutation from a read, and counts what it cannot read as a mutation', () => {
     expect(isMutationBody(mutation)).toBe(true);
     expect(isMutationBody(read)).toBe(false);

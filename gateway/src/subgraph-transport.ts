@@ -169,7 +169,7 @@ export class SubgraphTransport {
       };
       const request = http.request({
         agent: this.agent,
-        host: target.hostname,
+        host: target.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 literal without its brackets
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: init.method ?? 'POST',
