@@ -64,7 +64,11 @@ const allCpuSeconds = async (stack: Stack) => new Map(await Promise.all(PROCESSE
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** The store's processes (FerretDB, and PostgreSQL's postmaster, whose backends are its children), found by the port PostgreSQL listens on. */
+/**
+ * The store's processes (FerretDB, and PostgreSQL's postmaster, whose backends are its children),
+ * found by the port PostgreSQL listens on: in FerretDB's PostgreSQL URL, by TCP (`host:port/`) or
+ * by the Unix socket (`?host=<dir>&port=<port>`).
+ */
 function storeProcesses(postgresUrl: string | undefined): { ferretdb: number[]; postgres: number[] } {
   const port = postgresUrl ? new URL(postgresUrl).port : '';
   const found = { ferretdb: [] as number[], postgres: [] as number[] };
@@ -77,7 +81,8 @@ function storeProcesses(postgresUrl: string | undefined): { ferretdb: number[]; 
     } catch {
       continue;
     }
-    if (args[0]?.endsWith('/ferretdb') && args.some((arg) => arg.includes(`:${port}/`))) found.ferretdb.push(Number(entry));
+    if (args[0]?.endsWith('/ferretdb') && args.some((arg) => arg.includes(`:${port}/`) || new RegExp(`[?&]port=${port}(&|$)`).test(arg)))
+      found.ferretdb.push(Number(entry));
     if (args[0]?.endsWith('/postgres') && args.includes('-p') && args[args.indexOf('-p') + 1] === port) found.postgres.push(Number(entry));
   }
   return found;
