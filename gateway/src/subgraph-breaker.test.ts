@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { createLogger } from '../../lib/logger.js';
 import { requestedFields, SubgraphBreaker } from './subgraph-breaker.js';
 import { SubgraphTransport } from './subgraph-transport.js';
+import { eventually } from '../../test/support/wait.js';
 
 const body = (query: string) => JSON.stringify({ query, variables: {} });
 
@@ -59,6 +60,21 @@ describe('a fetch through the breaker', () => {
     return made;
   }
 
+  /** A subgraph with a rush queued in it: its liveness check and one slow fetch go unanswered, other fetches are answered. */
+  async function busySubgraph(): Promise<string> {
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        if (req.url === '/graphql' && !text.includes('slow')) res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{}}');
+      });
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  }
+
   const entities = body('query($representations:[_Any!]!){_entities(representations:$representations){...on Order{__typename payment{status}}}}');
 
   test('is given up after its timeout: SERVICE_UNAVAILABLE, "did not answer in time", naming the fields it could not give', async () => {
@@ -83,5 +99,36 @@ describe('a fetch through the breaker', () => {
     expect(subgraph.opened).toBe(true);
     await expect(read).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
     expect(writeSettled).toBe(false);
+  });
+
+  test('a subgraph that answers other fetches while its liveness check goes unanswered is busy, not dead: the breaker stays closed', async () => {
+    const url = await busySubgraph();
+    const subgraph = new SubgraphBreaker({
+      service: 'payment',
+      url,
+      timeoutMs: 60_000,
+      resetMs: 60_000,
+      probeAfterMs: 50,
+      transport,
+      log: createLogger('test', 'silent'),
+    });
+    breakers.push(subgraph);
+    void subgraph.fetch(url, { method: 'POST', body: body('{ slow }') }).catch(() => undefined);
+    await eventually(async () => subgraph.livenessCheck !== undefined, { what: 'the liveness check to start' });
+    const check = subgraph.livenessCheck;
+    // While the check waits, the subgraph keeps answering.
+    let answered = 0;
+    const answering = (async () => {
+      while (subgraph.livenessCheck === check) {
+        await subgraph.fetch(url, { method: 'POST', body: entities });
+        answered++;
+      }
+    })();
+
+    await check;
+    await answering;
+
+    expect(answered).toBeGreaterThan(0);
+    expect(subgraph.opened).toBe(false);
   });
 });

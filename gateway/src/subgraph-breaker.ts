@@ -12,7 +12,8 @@
  * - after `resetMs` one trial fetch is let through (half-open): its success closes the breaker.
  * A subgraph that answers slowly but is alive is left to its timeout: slowness is not death. Nor
  * is the gateway's own slowness: a liveness check during which the gateway's event loop ran late
- * (a rush coming in) proves nothing, and opens nothing.
+ * (a rush coming in), or during which the subgraph answered other fetches (a rush queued in it),
+ * proves nothing, and opens nothing.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
@@ -54,6 +55,8 @@ const OWN_LAG_LIMIT_MS = 500;
 export class SubgraphBreaker {
   private readonly breaker: CircuitBreaker<[input: string, init: SubgraphRequestInit | undefined], SubgraphResponse>;
   private probing: Promise<void> | undefined;
+  /** When the subgraph last answered a fetch (performance.now()). */
+  private lastAnswerAt = Number.NEGATIVE_INFINITY;
   /** Reads in flight, given up when the breaker opens. */
   private readonly reads = new Set<AbortController>();
 
@@ -77,6 +80,11 @@ export class SubgraphBreaker {
 
   get opened(): boolean {
     return this.breaker.opened;
+  }
+
+  /** The liveness check under way, if any (it settles once it has decided). */
+  get livenessCheck(): Promise<void> | undefined {
+    return this.probing;
   }
 
   /**
@@ -108,7 +116,9 @@ export class SubgraphBreaker {
     timeout.unref();
     const timer = setTimeout(() => this.probe(), this.options.probeAfterMs);
     try {
-      return await this.options.transport.fetch(input, { ...init, signal: controller.signal });
+      const response = await this.options.transport.fetch(input, { ...init, signal: controller.signal });
+      this.lastAnswerAt = performance.now();
+      return response;
     } finally {
       clearTimeout(timeout);
       clearTimeout(timer);
@@ -119,6 +129,7 @@ export class SubgraphBreaker {
   private probe(): void {
     if (this.probing || this.breaker.opened) return;
     this.probing = (async () => {
+      const askedAt = performance.now();
       const ownDelay = monitorEventLoopDelay({ resolution: 20 });
       ownDelay.enable();
       try {
@@ -129,6 +140,14 @@ export class SubgraphBreaker {
         // no answer: handled below
       } finally {
         ownDelay.disable();
+      }
+      // A subgraph that answered other fetches meanwhile is alive, only busy (a rush queued in it).
+      if (this.lastAnswerAt > askedAt) {
+        this.options.log.info(
+          { subgraph: this.options.service },
+          `no liveness answer from ${this.options.service}, but it answered other fetches meanwhile: busy, not dead`,
+        );
+        return;
       }
       const ownLagMs = ownDelay.max / 1e6;
       if (ownLagMs > OWN_LAG_LIMIT_MS) {
