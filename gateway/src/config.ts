@@ -35,6 +35,9 @@ export interface GatewayConfig extends CommonConfig {
    * The placement line (placement-line.ts): placeOrder fetches the order subgraph answers at once;
    * how many more may wait their turn, and for how long. A customer hears back within
    * `maxWaitMs` + `subgraphTimeoutMs` at worst (30 + 10 s by default), usually far sooner.
+   * 128 sent at once keep the order subgraph busy and its refusals' writes full; more only queue
+   * inside it, where they slow the placements that call stock and payment (measured with
+   * bench:drop: 256 at once let payments run past their timeout; 32 to 128 answered alike).
    */
   placements: { concurrency: number; maxQueue: number; maxWaitMs: number };
   /** Subscription sockets are pinged this often, and dropped when a ping goes unanswered as long. */
@@ -71,7 +74,7 @@ export function readGatewayConfig(reader: EnvReader): GatewayConfig {
     subgraphBreakerResetMs: reader.int('SUBGRAPH_BREAKER_RESET_MS', 2_000, { min: 100, max: 600_000 }),
     subgraphProbeAfterMs: reader.int('SUBGRAPH_PROBE_AFTER_MS', 1_000, { min: 100, max: 120_000 }),
     placements: {
-      concurrency: reader.int('GATEWAY_PLACEMENT_CONCURRENCY', 256, { min: 1, max: 10_000 }),
+      concurrency: reader.int('GATEWAY_PLACEMENT_CONCURRENCY', 128, { min: 1, max: 10_000 }),
       maxQueue: reader.int('GATEWAY_PLACEMENT_QUEUE_LIMIT', 20_000, { min: 0, max: 1_000_000 }),
       maxWaitMs: reader.int('GATEWAY_PLACEMENT_QUEUE_WAIT_MS', 30_000, { min: 0, max: 300_000 }),
     },
