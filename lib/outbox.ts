@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { Types, type mongo } from 'mongoose';
 import { isObjectIdString } from './ids.js';
 import { Queues, routesOf, type EventJob, type OutboxEvent, type QueueName } from './events.js';
-import { liveChannelKey, publishNotice, type Announcement } from './live.js';
+import { liveChannelKey, type Announcement } from './live.js';
 import type { Logger } from './logger.js';
 
 /** Jobs keep their id long enough to drop repeats; failed ones stay for inspection. */
@@ -63,14 +63,6 @@ export class EventPublisher {
     return queue;
   }
 
-  /** Publishes an event to its consumers' queues, after the live notice it announces, if any. */
-  async publish(event: OutboxEvent, announcement: Announcement | null = null): Promise<void> {
-    // The live notice first: a consumer's reaction (say, an assignment) must not overtake it.
-    if (announcement) await publishNotice(this.connection, this.prefix, announcement);
-    const { data, opts } = this.job(event);
-    await Promise.all(routesOf(event).map((name) => this.queue(name).add(event.type, data, opts)));
-  }
-
   private job(event: OutboxEvent): { data: EventJob; opts: JobsOptions } {
     const delay = event.notBefore ? Math.max(0, new Date(event.notBefore).getTime() - Date.now()) : 0;
     const data: EventJob = { eventId: event.id, type: event.type, payload: event.payload, ...(event.trace ? { trace: event.trace } : {}) };
@@ -78,8 +70,9 @@ export class EventPublisher {
   }
 
   /**
-   * Publishes many events in a few round trips: their live notices in one pipeline, then one bulk
-   * add per queue. Same order and guarantees as `publish`, for a burst of events.
+   * Publishes events to their consumers' queues, after the live notices they announce (a
+   * consumer's reaction, say an assignment, must not overtake its notice): the notices in one
+   * pipeline, then one bulk add per queue (job id = event id, so a repeat is dropped).
    */
   async publishMany(items: ReadonlyArray<{ event: OutboxEvent; announcement: Announcement | null }>): Promise<void> {
     const notices = this.connection.pipeline();

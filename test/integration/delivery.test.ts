@@ -91,7 +91,7 @@ function orderStatusChanged(
 
 /** Publishes as the order context's relay does: to every consumer's queue, job id = event id. */
 async function publish(...events: OutboxEvent[]): Promise<void> {
-  for (const event of events) await publisher.publish(event);
+  for (const event of events) await publisher.publishMany([{ event, announcement: null }]);
 }
 
 const DELIVERY = 'id status delayed updatedAt baker { id name }';
