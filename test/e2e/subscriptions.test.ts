@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { publishNotice } from '../../lib/live.js';
 import { freePort } from '../../scripts/services.js';
+import { stockTopic } from '../../subgraphs/stock/src/live-topic.js';
 import { OrderDriver } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { Subscriber } from '../support/subscriber.js';
@@ -206,13 +209,37 @@ describe('stock', () => {
     );
     expect((await live.received(1))[0]?.data?.stockChanged).toStrictEqual({ available: 3, soldOut: false });
     await orders.placed(alice, { lines: [{ productId, quantity: 2 }] });
+    // Levels are announced at most every 200 ms: two orders inside that would be one message.
+    await live.received(2, "alice's change");
     await orders.placed(bob, { lines: [{ productId, quantity: 1 }] });
-    const messages = await live.received(3, 'two changes');
+    const messages = await live.received(3, "bob's change");
     expect(messages.map((m) => m.data?.stockChanged)).toStrictEqual([
       { available: 3, soldOut: false },
       { available: 1, soldOut: false },
       { available: 0, soldOut: true },
     ]);
+  });
+});
+
+describe('stock repeats', () => {
+  test('a notice of the level a subscriber last saw is not sent again', async () => {
+    const productId = await orders.product(3, 30_000);
+    const live = subscriber<{ stockChanged: { available: number } }>().subscribe('subscription($id: ID) { stockChanged(productId: $id) { available } }', {
+      id: productId,
+    });
+    expect((await live.received(1))[0]?.data?.stockChanged).toStrictEqual({ available: 3 });
+    // A notice of the level already seen (as one announced just before the subscriber's first read is).
+    const redis = new Redis(process.env.REDIS_URL ?? '');
+    try {
+      const notice = { productId, available: 3, soldOut: false, active: true, at: new Date().toISOString() };
+      await publishNotice(redis, stack.redisPrefix, { topic: stockTopic, notice });
+    } finally {
+      redis.disconnect();
+    }
+    await orders.placed(alice, { lines: [{ productId, quantity: 1 }] });
+
+    const messages = await live.received(2, 'the change');
+    expect(messages.map((m) => m.data?.stockChanged)).toStrictEqual([{ available: 3 }, { available: 2 }]);
   });
 });
 

@@ -238,8 +238,10 @@ export class SubscriptionServer {
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     stream.enqueue(() => gate.then(() => null));
 
-    // Per entity with a history, the index of the last change sent: anything at or before it is a repeat.
-    const sent = new Map<string, number>();
+    // Per entity with a history, the index of the last change sent: anything at or before it is a
+    // repeat. Per entity without one, the pinned values last sent: a notice of the same values
+    // (one announced just before this subscriber's first read, say) tells it nothing new.
+    const sent = new Map<string, number | string>();
     const { topic } = plan;
     stopListening = this.options.feed.on(topic, (notice) => {
       // Following one entity, its read decides what the subscriber may see.
@@ -267,6 +269,7 @@ export class SubscriptionServer {
         const last = history.at(-1);
         stream.push(this.message(plan, snapshot, last ? pin(entity, plan, topic.history.pinAt(last), history.length - 1) : pin(entity, plan, {})));
       } else {
+        sent.set(plan.entityId, pinnedValues(plan, entity));
         stream.push(this.message(plan, snapshot, entity));
       }
     }
@@ -275,17 +278,28 @@ export class SubscriptionServer {
   }
 
   /** The message for one notice, pinned to its change; null when there is nothing (new) to send. */
-  private async noticeMessage(plan: LivePlan, context: GatewayContext, notice: LiveNotice, sent: Map<string, number>): Promise<ExecutionResult | null> {
+  private async noticeMessage(
+    plan: LivePlan,
+    context: GatewayContext,
+    notice: LiveNotice,
+    sent: Map<string, number | string>,
+  ): Promise<ExecutionResult | null> {
     const { topic } = plan;
     const entityId = topic.entityId(notice);
     const result = await this.fetch(plan, context, entityId, topic.changeKey(notice));
     const entity = result.data?.live as Record<string, unknown> | null | undefined;
     if (!entity) return null; // not (or no longer) visible to this subscriber
-    if (!topic.history) return this.message(plan, result, pin(entity, plan, topic.pin(notice)));
+    if (!topic.history) {
+      const pinned = pin(entity, plan, topic.pin(notice));
+      const values = pinnedValues(plan, pinned);
+      if (sent.get(entityId) === values) return null; // the same as the last message
+      sent.set(entityId, values);
+      return this.message(plan, result, pinned);
+    }
     const history = historyOf(entity);
     const found = changeIndex(history, topic.history.entryOf(notice));
     const index = found >= 0 ? found : history.length - 1;
-    if (index <= (sent.get(entityId) ?? -1)) return null; // sent already
+    if (index <= Number(sent.get(entityId) ?? -1)) return null; // sent already
     sent.set(entityId, index);
     return this.message(plan, result, pin(entity, plan, topic.pin(notice), index));
   }
@@ -339,3 +353,8 @@ export class SubscriptionServer {
 const toGraphQLError = (error: GraphQLFormattedError): GraphQLError => new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
 
 const historyOf = (entity: Record<string, unknown>): HistoryEntry[] => (entity[HISTORY_KEY] as HistoryEntry[] | undefined) ?? [];
+
+/** What a message says of its pinned fields (as the subscriber selected them), to compare with the last one. */
+function pinnedValues(plan: LivePlan, entity: Record<string, unknown>): string {
+  return JSON.stringify(plan.topic.pinned.flatMap((name) => (plan.keys[name] ?? []).map((key) => entity[key])));
+}
