@@ -16,6 +16,8 @@ export const Queues = {
   deliveryEvents: 'delivery-events',
   /** Delivery context: a delayed job per order at its promise time (a PromiseCheckJob, not an event). */
   promiseChecks: 'promise-checks',
+  /** Payment context: the hourly clearing of settled payments from their wallets (a job scheduler's job, not an event). */
+  walletClearing: 'wallet-clearing',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 

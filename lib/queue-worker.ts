@@ -25,7 +25,8 @@ export interface WorkerSettings {
   metrics?: JobMetrics;
 }
 
-export type EventHandler = (job: EventJob, attempt: Job<EventJob>) => Promise<void>;
+/** What a handler returns is kept as the job's result (the queue board shows it). */
+export type EventHandler = (job: EventJob, attempt: Job<EventJob>) => Promise<unknown>;
 
 /**
  * Codes that say the job asks for something the data will not allow however often it is tried
@@ -60,12 +61,14 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
         job.data.trace,
         { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': job.id ?? '' },
         async () => {
+          let result: unknown;
           try {
-            await handle(job.data, job);
+            result = await handle(job.data, job);
           } catch (error) {
             throw failsForGood(error);
           }
           if (hangAfterHandler) await hangAfterHandler(settings.connection, settings.prefix, job);
+          return result;
         },
       ),
     {

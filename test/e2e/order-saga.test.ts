@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Queues } from '../../lib/events.js';
 import { Ledger } from '../support/books.js';
 import { ORDER_FIELDS, OrderDriver, errorCode, notes, path, type OrderView } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -370,5 +371,23 @@ describe('priorities', () => {
   test('the workers run behind the services for the CPU, so a rush is answered first', () => {
     expect(niceness(stack.services.pid('workers'))).toBe(10);
     expect(niceness(stack.services.pid('order'))).toBe(niceness(process.pid));
+  });
+});
+
+describe('housekeeping', () => {
+  test('the workers clear settled payments from wallets hourly, one run at a time whatever their number', async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? '');
+    const queue = new Queue(Queues.walletClearing, { connection: redis, prefix: stack.redisPrefix });
+    try {
+      expect((await queue.getJobSchedulers()).map(({ key, every }) => ({ key, every }))).toStrictEqual([{ key: 'hourly', every: 3_600_000 }]);
+      expect(await queue.getGlobalConcurrency()).toBe(1);
+      // The first run is at once; it finds nothing a day old here.
+      await eventually(async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= 1, { what: 'a clearing run to complete' });
+      const [run] = await queue.getJobs(['completed']);
+      expect(run?.returnvalue).toStrictEqual({ cleared: 0, reopened: 0 });
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 });

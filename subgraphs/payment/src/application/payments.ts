@@ -7,12 +7,12 @@ import {
   isSettled,
   refundTarget,
   validatePaymentRequest,
-  walletDebitIsOwed,
   type AuthorizePaymentInput,
   type DeclineReason,
   type PaymentRequest,
   type PaymentStatus,
 } from '../domain/payment.js';
+import { creditNeedsDebitMark, mayGiveBack } from '../domain/wallet-marks.js';
 import { PaymentErrors } from '../errors.js';
 import type { PaymentRecord, PaymentStore } from '../store/payment.store.js';
 import type { WalletStore } from '../store/wallet.store.js';
@@ -27,7 +27,8 @@ const MAX_REFUND_PASSES = 5;
  * money moves elsewhere: a wallet debit or credit is one atomic conditional update on the wallet
  * that also records the order id there, and the card provider is idempotent per order id. So any
  * step can be repeated after a crash or a retried call without charging or paying back twice, and
- * every call ends by giving back a wallet debit that the settled status does not keep.
+ * every call ends by giving back a wallet debit that the settled status does not keep. A day after a
+ * payment settles, the clearing takes its order id off the wallet (application/wallet-clearing.ts).
  */
 export class Payments {
   constructor(
@@ -61,7 +62,9 @@ export class Payments {
       // Money held at the card provider goes back before the status says so. For a PENDING payment
       // the provider may hold an authorization it could not tell us about, so it is released too.
       if (payment.method === 'CARD') await this.releaseCard(id);
-      if (await this.move(id, payment.status, target)) this.log.info({ orderId: id, method: payment.method, status: target }, 'payment refunded or voided');
+      // A refund credits the wallet: the clearing must come back for the marks it writes.
+      if (await this.move(id, payment.status, target, null, payment.method === 'WALLET'))
+        this.log.info({ orderId: id, method: payment.method, status: target }, 'payment refunded or voided');
     }
     throw new Error(`the refund for order ${id} did not settle in ${MAX_REFUND_PASSES} passes`);
   }
@@ -116,16 +119,20 @@ export class Payments {
 
   /** Finishes what a crash or a lost race may have left: a wallet debit the status does not keep goes back. */
   private async giveBackUnlessKept(payment: PaymentRecord): Promise<PaymentRecord> {
-    if (payment.method === 'WALLET' && payment.customerId !== null && walletDebitIsOwed(payment.status)) {
-      await this.wallets.creditBack(payment.customerId, payment.orderId, payment.amount);
-    }
+    if (payment.method === 'WALLET' && mayGiveBack(payment, new Date())) await giveBack(this.wallets, payment);
     return payment;
   }
 
   /** One transition of the state machine, applied only if the payment is still `from`; whether this call made it. */
-  private move(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null = null): Promise<boolean> {
+  private move(
+    orderId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    declineReason: DeclineReason | null = null,
+    reopenWalletMarks = false,
+  ): Promise<boolean> {
     if (!canMove(from, to)) throw new Error(`a payment cannot move from ${from} to ${to}`);
-    return this.payments.settle(orderId, from, to, declineReason);
+    return this.payments.settle(orderId, from, to, declineReason, reopenWalletMarks);
   }
 
   private async current(orderId: string): Promise<PaymentRecord> {
@@ -133,4 +140,10 @@ export class Payments {
     if (!current) throw new Error(`payment for order ${orderId} vanished`);
     return current;
   }
+}
+
+/** Credits a wallet payment's debit back, once (a no-op when there is nothing to give back). */
+export async function giveBack(wallets: WalletStore, payment: PaymentRecord): Promise<void> {
+  if (payment.customerId === null) return;
+  await wallets.creditBack(payment.customerId, payment.orderId, payment.amount, creditNeedsDebitMark(payment.status));
 }

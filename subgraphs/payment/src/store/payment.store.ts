@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
 import type { DeclineReason, PaymentMethod, PaymentRequest, PaymentStatus } from '../domain/payment.js';
+import type { WalletMarks } from '../domain/wallet-marks.js';
 
 export type { PaymentMethod, PaymentStatus } from '../domain/payment.js';
 
@@ -17,6 +18,8 @@ interface PaymentDocument {
   method: PaymentMethod | null;
   status: PaymentStatus;
   declineReason: DeclineReason | null;
+  /** Where the order's ids in the customer's wallet stand (domain/wallet-marks.ts); null for a card. */
+  walletMarks: WalletMarks | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,9 +36,12 @@ const paymentSchema = new Schema<PaymentDocument>(
     method: { type: String, default: null },
     status: { type: String, required: true },
     declineReason: { type: String, default: null },
+    walletMarks: { type: String, default: null },
   },
   { collection: 'payments', timestamps: true, versionKey: false },
 );
+// The clearing finds the wallet payments whose marks are open, by equality (what FerretDB pushes down).
+paymentSchema.index({ walletMarks: 1 });
 
 export class PaymentStore {
   readonly model: Model<PaymentDocument>;
@@ -67,18 +73,48 @@ export class PaymentStore {
   /** Starts the order's payment as PENDING, or returns the one it has already (the first call wins). */
   insertPendingOrGet(request: PaymentRequest): Promise<PaymentRecord> {
     const { orderId, customerId, amount, method } = request;
-    return this.insertOrGet({ orderId, customerId, amount, method, status: 'PENDING', declineReason: null });
+    return this.insertOrGet({ orderId, customerId, amount, method, status: 'PENDING', declineReason: null, walletMarks: method === 'WALLET' ? 'OPEN' : null });
   }
 
   /** Leaves a VOIDED tombstone for an order with no payment yet, or returns the payment it has. */
   insertVoidedOrGet(orderId: string): Promise<PaymentRecord> {
-    return this.insertOrGet({ orderId, customerId: null, amount: 0, method: null, status: 'VOIDED', declineReason: null });
+    return this.insertOrGet({ orderId, customerId: null, amount: 0, method: null, status: 'VOIDED', declineReason: null, walletMarks: null });
   }
 
-  /** Moves the status on, only from `from`; returns whether this call moved it. */
-  async settle(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null = null): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: orderId, status: from }, { $set: { status: to, declineReason } });
+  /**
+   * Moves the status on, only from `from`; returns whether this call moved it. `reopenWalletMarks`:
+   * the move may write to the wallet again (a refund of a cleared authorization), so the clearing
+   * must come back for it.
+   */
+  async settle(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null, reopenWalletMarks = false): Promise<boolean> {
+    const result = await this.model.updateOne(
+      { _id: orderId, status: from },
+      { $set: { status: to, declineReason, ...(reopenWalletMarks ? { walletMarks: 'OPEN' } : {}) } },
+    );
     return result.modifiedCount === 1;
+  }
+
+  /** The wallet payments whose marks are `marks`, a batch at a time, as a cursor (the clearing reads them all). */
+  withWalletMarks(marks: WalletMarks): AsyncIterable<PaymentRecord> {
+    const cursor = this.model.find({ walletMarks: marks }).lean<PaymentDocument>().cursor({ batchSize: 500 });
+    return (async function* () {
+      for await (const document of cursor) yield toRecord(document as PaymentDocument);
+    })();
+  }
+
+  /** Moves the payment's marks on, only while its status and marks are still as read; whether this call moved them. */
+  async moveWalletMarks(orderId: string, status: PaymentStatus, from: WalletMarks, to: WalletMarks): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: orderId, status, walletMarks: from }, { $set: { walletMarks: to } });
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * Wallet payments written before their marks were cleared have no `walletMarks`: they are open.
+   * Once per start of the clearing; a no-op when there are none.
+   */
+  async openUnmarkedWalletPayments(): Promise<number> {
+    const result = await this.model.updateMany({ method: 'WALLET', walletMarks: { $exists: false } }, { $set: { walletMarks: 'OPEN' } });
+    return result.modifiedCount;
   }
 
   // Uniqueness is enforced on insert, where both MongoDB and FerretDB answer 11000.

@@ -1,12 +1,14 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from '../../../../lib/mongo.js';
+import type { WalletList } from '../domain/wallet-marks.js';
 
 /**
  * Prepaid points, one document per customer (`_id` is the customer id). Never below zero.
  *
  * `debits` and `refunds` hold the ids of the orders this wallet paid for and was paid back for, so
- * each is done once whatever repeats and crashes come between (`refunds` is always a subset of
- * `debits`). They grow by one id per wallet order.
+ * each is done once whatever repeats and crashes come between. An id stays a day after its payment
+ * settles; then the clearing takes it out (domain/wallet-marks.ts), so the lists hold only the
+ * orders of the last day and those still being paid.
  */
 export interface WalletRecord {
   _id: string;
@@ -91,8 +93,20 @@ export class WalletStore {
     return (await this.model.countDocuments({ _id: customerId, debits: orderId })) === 1;
   }
 
-  /** Gives the order's debit back, once; a no-op when the order was never debited or is paid back already. */
-  async creditBack(customerId: string, orderId: string, amount: number): Promise<void> {
-    await this.model.updateOne({ _id: customerId, debits: orderId, refunds: { $ne: orderId } }, { $inc: { balance: amount }, $addToSet: { refunds: orderId } });
+  /**
+   * Gives the order's debit back, once; a no-op when the order is paid back already, or when
+   * `needsDebitMark` and the wallet has no record of debiting it (it never was).
+   */
+  async creditBack(customerId: string, orderId: string, amount: number, needsDebitMark: boolean): Promise<void> {
+    await this.model.updateOne(
+      { _id: customerId, refunds: { $ne: orderId }, ...(needsDebitMark ? { debits: orderId } : {}) },
+      { $inc: { balance: amount }, $addToSet: { refunds: orderId } },
+    );
+  }
+
+  /** Takes the order's id out of these lists (the clearing of a settled payment). */
+  async clearMarks(customerId: string, orderId: string, lists: readonly WalletList[]): Promise<void> {
+    if (lists.length === 0) return;
+    await this.model.updateOne({ _id: customerId }, { $pullAll: Object.fromEntries(lists.map((list) => [list, [orderId]])) });
   }
 }
