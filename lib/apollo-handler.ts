@@ -2,11 +2,12 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
 
 /**
- * Serves Apollo at an Express path, as `expressMiddleware` of @as-integrations/express5 does
- * (the body parsed by the JSON middleware before it, the same request, headers, status and body),
- * minus two costs it adds to every request: it reads the query string with the legacy `url.parse`,
- * and it answers through `res.send`, which hashes the whole answer for an ETag that no GraphQL
- * client revalidates with (every answer is uncacheable). A few percent of each service's CPU.
+ * Serves Apollo at an Express path as `expressMiddleware` of @as-integrations/express5 did (the
+ * body parsed by the JSON middleware before it; the same request, headers, status and answer),
+ * minus two costs it added to every request: it read the query string with the legacy
+ * `url.parse`, and it answered through `res.send`, which hashes the whole answer for an ETag that
+ * no GraphQL client revalidates with (every answer is uncacheable). A few percent of each
+ * service's CPU per request.
  */
 export function apolloHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
