@@ -8,7 +8,7 @@
  *
  * For each page: requests per second, p50 and p99 answer times, and the store queries one page
  * costs in each subgraph, counted by the subgraphs themselves (store_commands_total at /metrics,
- * from the driver's command monitoring) over the page's rounds. Beside them, the store's own
+ * from the operations each hands the driver) over the page's rounds. Beside them, the store's own
  * baseline (a point update by `_id`), measured in the same run.
  *
  *   BENCH_READS_CLIENTS=10   BENCH_READS_ROUNDS=6 (per page)   BENCH_READS_ROUND_SECONDS=5

@@ -10,8 +10,6 @@ export async function connectDatabase(url: string, dbName: string): Promise<Conn
     serverSelectionTimeoutMS: 5_000,
     // Sessions and retryable writes need a replica set; FerretDB has neither, and we use neither.
     retryWrites: false,
-    // Counted in the store_commands_total metric (see lib/metrics.ts).
-    monitorCommands: true,
   });
   await connection.asPromise();
   return connection;

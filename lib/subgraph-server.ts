@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
@@ -16,6 +15,7 @@ import { makeFormatError, toGraphQLError } from './graphql-errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
 import { DEADLINE_HEADER, deadlineFrom } from './deadline.js';
 import { isStoreUnreachable } from './mongo.js';
+import { apolloHandler } from './apollo-handler.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
@@ -91,14 +91,12 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
     jsonBody(),
     // After the body parser: its stream callbacks would lose the request's trace context.
     traceRequests(requestIdFrom),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = res.locals.requestId as string;
-        const log = options.log.child({ requestId });
-        // Only the gateway and other services get in: no token, or a user's token, is refused.
-        const viewer = await verify(options.verifier, req.header('authorization'));
-        return options.context({ viewer, requestId, log, deadline: deadlineFrom(req.header(DEADLINE_HEADER)) });
-      },
+    apolloHandler(apollo, async ({ req, res }) => {
+      const requestId = res.locals.requestId as string;
+      const log = options.log.child({ requestId });
+      // Only the gateway and other services get in: no token, or a user's token, is refused.
+      const viewer = await verify(options.verifier, req.header('authorization'));
+      return options.context({ viewer, requestId, log, deadline: deadlineFrom(req.header(DEADLINE_HEADER)) });
     }),
   );
   app.use(notFoundJson());

@@ -5,7 +5,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { callerTokenSource, createUserTokenVerifier, signUserToken } from '../../lib/auth.js';
@@ -13,6 +12,7 @@ import { ErrorCode } from '../../lib/errors.js';
 import { makeFormatError } from '../../lib/graphql-errors.js';
 import { healthRouter } from '../../lib/health.js';
 import { closeRedis, connectRedis } from '../../lib/redis.js';
+import { apolloHandler } from '../../lib/apollo-handler.js';
 import { withDeadline } from '../../lib/deadline.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
@@ -154,15 +154,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     jsonBody(),
     // After the body parser: its stream callbacks would lose the request's trace context.
     traceRequests(requestIdFrom),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = res.locals.requestId as string;
-        res.setHeader('x-request-id', requestId);
-        const authorization = req.header('authorization');
-        const viewer = await verify(verifier, authorization);
-        await rateLimit.consume(viewer, req.ip);
-        return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
-      },
+    apolloHandler(apollo, async ({ req, res }) => {
+      const requestId = res.locals.requestId as string;
+      res.setHeader('x-request-id', requestId);
+      const authorization = req.header('authorization');
+      const viewer = await verify(verifier, authorization);
+      await rateLimit.consume(viewer, req.ip);
+      return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
     }),
   );
   app.use(notFoundJson());

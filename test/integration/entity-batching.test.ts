@@ -4,7 +4,7 @@
  * query, and answers what one-at-a-time lookups answer, each caller's visibility included.
  *
  * Store queries are counted by the subgraph itself (store_commands_total at /metrics, from the
- * driver's command monitoring). Only the four subgraphs run (no workers, no gateway), so between
+ * operations each hands the driver). Only the four subgraphs run (no workers, no gateway), so between
  * two readings of a subgraph's metrics the request under test is the only thing it does. Orders
  * and deliveries are written straight into the subgraphs' databases through their stores; payments
  * through the payment subgraph's own (internal) mutation.

@@ -12,7 +12,7 @@
  * Mount it on the app root BEFORE the Apollo middleware:
  *
  *   app.use(playgroundRouter({ endpoint: '/graphql', defaultHeaders }));
- *   app.use('/graphql', express.json(), expressMiddleware(server));
+ *   app.use('/graphql', express.json(), apolloHandler(server, context));
  *
  * It answers GET/HEAD `endpoint` only for browsers asking for HTML that are not
  * GraphQL GET requests (no `query`/`extensions` in the query string); everything
