@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
+import { ErrorCode } from './errors.js';
 
 /**
  * Serves Apollo at an Express path as `expressMiddleware` of @as-integrations/express5 did (the
@@ -16,7 +17,8 @@ export function apolloHandler<TContext extends BaseContext>(
   server.assertStarted('apolloHandler()');
   return async (req, res) => {
     if (!('body' in req)) {
-      res.status(500).send('`req.body` is not set: the JSON body parser must run before Apollo');
+      // A wiring mistake, not the caller's: still answered as JSON, as every error is.
+      res.status(500).json({ errors: [{ message: 'the JSON body parser must run before Apollo', extensions: { code: ErrorCode.Internal } }] });
       return;
     }
     const headers = new HeaderMap();
