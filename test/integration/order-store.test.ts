@@ -68,12 +68,13 @@ test('a saga step marked done is recorded once, no longer owed, and the flag cle
   expect(await store.markStepDone(id, 'ReleaseStock', note)).toBe(true);
   expect(await store.collection.findOne({ _id: new Types.ObjectId(id) })).toMatchObject({ sagaOwed: ['RefundPayment'], sagaOwing: true });
   expect(await store.markStepDone(id, 'ReleaseStock', note)).toBe(false); // a repeat changes nothing
-  const updates: string[] = [];
-  const count = (event: { commandName: string }) => event.commandName === 'update' && updates.push(event.commandName);
-  db.getClient().on('commandStarted', count);
+  // Every operation mongoose hands to the driver (as store_commands_total counts them, lib/metrics.ts).
+  const operations: string[] = [];
+  const count = ({ method }: { method: string }) => operations.push(method);
+  db.on('operation-start', count);
   expect(await store.markStepDone(id, 'RefundPayment', null)).toBe(true);
-  db.getClient().off('commandStarted', count);
-  expect(updates).toHaveLength(1); // the last step owed: one update
+  db.off('operation-start', count);
+  expect(operations).toStrictEqual(['updateOne']); // the last step owed: one update
 
   const order = await store.collection.findOne({ _id: new Types.ObjectId(id) });
   expect(order).toMatchObject({ sagaSteps: ['ReleaseStock', 'RefundPayment'], sagaOwed: [], sagaOwing: false });
