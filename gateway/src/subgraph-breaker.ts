@@ -172,6 +172,8 @@ export class SubgraphBreaker {
         ? 'it did not answer in time'
         : 'it cannot be reached';
     const fields = typeof body === 'string' ? requestedFields(body) : [];
+    // An open breaker says so once, when it opens; each other failure is worth a line of its own.
+    if (!open) this.options.log.warn({ subgraph: this.options.service, reason, fields, err: error }, `a fetch to ${this.options.service} failed: ${reason}`);
     const missing = fields.length > 0 ? `; these fields are null: ${fields.join(', ')}` : '';
     return new GraphQLError(`the ${this.options.service} service is unavailable (${reason})${missing}`, {
       extensions: { code: ErrorCode.ServiceUnavailable, service: this.options.service, fields },
