@@ -43,6 +43,9 @@ const paymentSchema = new Schema<PaymentDocument>(
 // The clearing finds the wallet payments whose marks are open, by equality (what FerretDB pushes down).
 paymentSchema.index({ walletMarks: 1 });
 
+/** Names the one-time opening of wallet payments written before `walletMarks` (see below). */
+const WALLET_MARKS_UPGRADE = 'wallet-marks';
+
 export class PaymentStore {
   readonly model: Model<PaymentDocument>;
 
@@ -110,10 +113,16 @@ export class PaymentStore {
 
   /**
    * Wallet payments written before their marks were cleared have no `walletMarks`: they are open.
-   * Once per start of the clearing; a no-op when there are none.
+   * That update reads every wallet payment, so it runs once for the database, not at every start:
+   * a note in `upgrades` says it is done (written after it, so a crash between runs it again).
    */
   async openUnmarkedWalletPayments(): Promise<number> {
+    const upgrades = this.model.db.collection<{ _id: string; at: Date }>('upgrades');
+    if (await upgrades.findOne({ _id: WALLET_MARKS_UPGRADE })) return 0;
     const result = await this.model.updateMany({ method: 'WALLET', walletMarks: { $exists: false } }, { $set: { walletMarks: 'OPEN' } });
+    await upgrades.insertOne({ _id: WALLET_MARKS_UPGRADE, at: new Date() }).catch((error: unknown) => {
+      if (!isDuplicateKey(error)) throw error; // another worker finished it too
+    });
     return result.modifiedCount;
   }
 
