@@ -163,11 +163,19 @@ export class OutboxRelay {
    * the whole document and all its indexes, so one per event would cost a write each). If an
    * event was pushed meanwhile, only what was published is taken out, and the next round
    * publishes the rest.
+   *
+   * `pending`: the outbox as the writer's own update returned it (raw, as stored), which saves the
+   * read. Should it no longer be what is stored (another flush was quicker, or more was pushed),
+   * the update matches nothing and the next round reads; a repeat publish is dropped by job id.
    */
-  async flush(id: unknown): Promise<void> {
+  async flush(id: unknown, pending?: readonly OutboxEvent[]): Promise<void> {
     id = documentId(id);
+    let known = pending !== undefined && pending.length > 0 ? pending : undefined;
     for (;;) {
-      const document = await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
+      const document: WithOutbox | null = known
+        ? { outbox: [...known], outboxPending: true }
+        : await this.collection.findOne({ _id: id } as Document, { projection: { outbox: 1, outboxPending: 1 } });
+      known = undefined;
       // Exactly the elements as stored (read raw, never re-cast), so the filter and $pullAll match them.
       const events = document?.outbox ?? [];
       if (events.length === 0) {
@@ -184,9 +192,9 @@ export class OutboxRelay {
   }
 
   /** Same as flush, but a failure is only logged: the sweep will publish it later. */
-  async flushSoon(id: unknown): Promise<void> {
+  async flushSoon(id: unknown, pending?: readonly OutboxEvent[]): Promise<void> {
     try {
-      await this.flush(id);
+      await this.flush(id, pending);
     } catch (error) {
       this.log.warn({ err: error, id }, 'outbox publish failed; the sweep will retry');
     }

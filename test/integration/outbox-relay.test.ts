@@ -1,7 +1,8 @@
 /**
  * The outbox relay on the real store and Redis: a flush publishes every pending event of a
  * document and empties its outbox in one update, and an event pushed after the relay read the
- * outbox is published too, never dropped with the ones before it. Documents inserted many at a
+ * outbox is published too, never dropped with the ones before it; handed the outbox its writer's
+ * update returned, it does not read it again. Documents inserted many at a
  * time keep their events in one batch until published, and a batch a crash left behind is
  * published by the sweep, for the documents that exist.
  */
@@ -99,6 +100,35 @@ test('an event pushed after the relay read the outbox is published by the same f
 
   expect(await queued([first, late])).toEqual([first.id, late.id]);
   expect(await collection.findOne({ _id: 'o-2' })).toMatchObject({ outbox: [], outboxPending: false });
+});
+
+test("a flush handed the outbox its writer's update returned reads nothing: one publish, one update", async () => {
+  const events = [refused('o-8'), refused('o-8')];
+  await collection.insertOne({ _id: 'o-8', ...outboxFields([]) });
+  const written = await collection.findOneAndUpdate({ _id: 'o-8' }, outboxUpdate(events) as mongo.UpdateFilter<Aggregate>, { returnDocument: 'after' });
+  const commands: string[] = [];
+  const count = (event: { commandName: string }) => commands.push(event.commandName);
+  db.getClient().on('commandStarted', count);
+
+  await relay().flush('o-8', written?.outbox);
+
+  db.getClient().off('commandStarted', count);
+  expect(commands).toEqual(['update']);
+  expect(await queued(events)).toEqual(events.map((event) => event.id));
+  expect(await collection.findOne({ _id: 'o-8' })).toMatchObject({ outbox: [], outboxPending: false });
+});
+
+test('a flush handed an outbox that is no longer what is stored reads it again, and publishes what is', async () => {
+  const early = refused('o-9');
+  const late = refused('o-9');
+  await collection.insertOne({ _id: 'o-9', ...outboxFields([early]) });
+  await relay().flush('o-9'); // another flush was quicker with the early event
+  await collection.updateOne({ _id: 'o-9' }, outboxUpdate([late]) as mongo.UpdateFilter<Aggregate>);
+
+  await relay().flush('o-9', [early]);
+
+  expect(await queued([early, late])).toEqual([early.id, late.id]);
+  expect(await collection.findOne({ _id: 'o-9' })).toMatchObject({ outbox: [], outboxPending: false });
 });
 
 test('documents inserted with a batch of events: published, and only the documents inserted, in two writes besides the insert', async () => {

@@ -19,8 +19,9 @@ export class OrderChanges {
   async apply(orderId: string, transition: Transition): Promise<Order | null> {
     const { from, to, set, history, events } = transition;
     const changed = await this.orders.change(orderId, from, { status: to, set, history, events: events.map(fromDraft) });
-    if (changed) await this.relay.flushSoon(orderId);
-    return changed;
+    if (!changed) return null;
+    await this.relay.flushSoon(orderId, changed.pending);
+    return changed.order;
   }
 
   /** The order as it stands after trying the transition, whether it applied or the order had moved on. */

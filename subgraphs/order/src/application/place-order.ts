@@ -190,8 +190,8 @@ export class PlaceOrder {
   /** A placement that never reached a verdict: nothing is shown, and anything held goes back. */
   private async abandon(order: Order): Promise<void> {
     const { from, to, set, events } = abandonPlacement(order);
-    await this.orders.change(order.id, from, { status: to, set, events: events.map(fromDraft) });
-    await this.relay.flushSoon(order.id);
+    const changed = await this.orders.change(order.id, from, { status: to, set, events: events.map(fromDraft) });
+    await this.relay.flushSoon(order.id, changed?.pending);
   }
 
   /** Orders a dead process left in PLACED are abandoned by the workers' sweep. */

@@ -28,6 +28,12 @@ const toRecord = ({ _id, outbox: _outbox, outboxPending: _pending, sagaOwed: _ow
 });
 const toRecordOrNull = (document: OrderDocument | null): Order | null => (document ? toRecord(document) : null);
 
+/** An order just changed, and the events waiting in its outbox, exactly as stored. */
+export interface Changed {
+  order: Order;
+  pending: OutboxEvent[];
+}
+
 const orderSchema = new Schema<OrderDocument>(
   {
     customerId: { type: String, required: true },
@@ -222,9 +228,10 @@ export class OrderStore {
   /**
    * Applies a change only while the order is in one of `from`: one atomic update that moves the
    * status, appends its history and puts its events in the outbox. Null when the order had moved
-   * on: exactly one of any racing changes wins.
+   * on: exactly one of any racing changes wins. With the order comes its outbox as the update left
+   * it, raw, for the relay's flush (which then need not read it again).
    */
-  async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<Order | null> {
+  async change(id: string, from: readonly InternalStatus[], change: OrderChange): Promise<Changed | null> {
     const history = change.history ?? [];
     const outbox = outboxUpdate(change.events ?? []);
     const owed = owedBy(change.events);
@@ -235,12 +242,11 @@ export class OrderStore {
     if (history.length > 0) push.history = { $each: history };
     if (owed.length > 0) push.sagaOwed = { $each: owed };
     if (Object.keys(push).length > 0) update.$push = push;
-    return toRecordOrNull(
-      await this.model
-        .findOneAndUpdate({ _id: id, status: { $in: from } }, update, { returnDocument: 'after' })
-        .lean<OrderDocument>()
-        .exec(),
-    );
+    const document = await this.model
+      .findOneAndUpdate({ _id: id, status: { $in: from } }, update, { returnDocument: 'after' })
+      .lean<OrderDocument>()
+      .exec();
+    return document ? { order: toRecord(document), pending: document.outbox as OutboxEvent[] } : null;
   }
 
   /** Records a saga step as done, with its history note, once however often it is repeated. */
