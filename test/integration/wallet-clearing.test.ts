@@ -57,13 +57,19 @@ const marksOf = async (orderId: string) => (await paymentStore.forOrder(orderId)
 /** Sets a payment's fields in the store as a crash or time would have left them, without touching updatedAt unless given. */
 const rewrite = (orderId: string, fields: Record<string, unknown>) => paymentStore.model.collection.updateOne({ _id: orderId } as never, { $set: fields });
 
+/** One wallet payment settled each way a customer's can: kept (1,000), refunded (2,000), declined (too much). */
+async function settledOfEveryKind(customerId: string) {
+  const kept = await pay(customerId, 1_000);
+  const refunded = await pay(customerId, 2_000);
+  await payments.refund(refunded.orderId);
+  const declined = await pay(customerId, 50_000);
+  return { kept, refunded, declined };
+}
+
 describe('clearing settled wallet payments', () => {
   test('a day after they settle, a wallet holds none of its payments, and its balance is what it was', async () => {
     const customerId = await customerWith(10_000);
-    const kept = await pay(customerId, 1_000);
-    const refunded = await pay(customerId, 2_000);
-    await payments.refund(refunded.orderId);
-    const declined = await pay(customerId, 50_000);
+    const { kept, refunded, declined } = await settledOfEveryKind(customerId);
     const voided = await payments.refund(`order-${randomUUID()}`); // a refund before any authorize: a tombstone, no wallet
     const pending = `order-${randomUUID()}`;
     await paymentStore.insertPendingOrGet({ orderId: pending, customerId, amount: 500, method: 'WALLET', token: null });
@@ -86,10 +92,7 @@ describe('clearing settled wallet payments', () => {
 
   test('after the clearing, repeats of every call charge and pay back nothing', async () => {
     const customerId = await customerWith(10_000);
-    const kept = await pay(customerId, 1_000);
-    const refunded = await pay(customerId, 2_000);
-    await payments.refund(refunded.orderId);
-    const declined = await pay(customerId, 50_000);
+    const { kept, refunded, declined } = await settledOfEveryKind(customerId);
     await clearing.run(dayLater());
     expect((await walletOf(customerId)).balance).toBe(9_000);
 
