@@ -2,7 +2,8 @@
  * What keeps the stores' cost from growing with history, against the real store and Redis:
  * - the outbox sweep finds pending events by an indexed flag (`outboxPending`), not by reading
  *   every document, and clears the flag once the outbox is empty;
- * - notifications are pruned a day at a time once their retention has passed.
+ * - notifications are pruned a day at a time once their retention has passed, and a burst of them
+ *   is stored in one insert.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -101,5 +102,36 @@ describe('notifications', () => {
     await store.insertOrGet({ id: randomUUID(), customerId, orderId: 'o-2', kind: 'COMPLETED', message: 'done', channel: 'log' });
 
     expect(await store.prune(new Date(Date.now() + 10 * DAY_MS))).toBe(1);
+  });
+
+  test('that arrive together are stored in one insert, each event once, and a repeat finds its first', async () => {
+    const store = new NotificationStore(db, 1);
+    await store.init();
+    const customerId = `c-${randomUUID().slice(0, 6)}`;
+    const notice = (id: string, kind: string) => ({ id, customerId, orderId: `o-${id}`, kind, message: kind, channel: 'log' });
+    const earlier = randomUUID();
+    await store.insertOrGet(notice(earlier, 'CONFIRMED'));
+    const twin = randomUUID();
+    const ids = Array.from({ length: 60 }, () => randomUUID());
+
+    const operations: string[] = [];
+    const count = ({ method }: { method: string }) => operations.push(method);
+    db.on('operation-start', count);
+    const answers = await Promise.all([
+      ...ids.map((id) => store.insertOrGet(notice(id, 'REJECTED'), new Date())),
+      store.insertOrGet(notice(earlier, 'READY')), // a repeat of an event stored before
+      store.insertOrGet(notice(twin, 'READY')),
+      store.insertOrGet(notice(twin, 'READY')), // a repeat within the same insert
+    ]);
+    db.off('operation-start', count);
+
+    expect(answers.slice(0, 60).every((answer) => answer.inserted && answer.notification.sentAt instanceof Date)).toBe(true);
+    expect(answers[60]).toMatchObject({ inserted: false, notification: { _id: earlier, kind: 'CONFIRMED', sentAt: null } });
+    expect(answers.slice(61).map((answer) => answer.inserted).sort()).toStrictEqual([false, true]);
+    expect(operations.filter((method) => method === 'insertMany')).toHaveLength(1);
+    expect(operations).not.toContain('insertOne');
+    const stored = await store.forCustomer(customerId, 100);
+    expect(stored).toHaveLength(62);
+    expect(new Set(stored.map((notification) => notification._id)).size).toBe(62);
   });
 });

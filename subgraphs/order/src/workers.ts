@@ -16,6 +16,8 @@ import { buildOrderParts } from './wiring.js';
 
 /** Notifications past their retention are deleted a day at a time; hourly is plenty. */
 const NOTIFICATION_PRUNE_MS = 3_600_000;
+/** Notification jobs handled at once: each is one small insert and one send. */
+const NOTIFICATIONS_AT_ONCE = 50;
 
 export const orderWorkers = defineContextWorkers({
   name: 'order',
@@ -29,7 +31,9 @@ export const orderWorkers = defineContextWorkers({
     // One at a time, so reports about one order are applied in the order they were sent.
     startEventWorker(Queues.orderEvents, orderEventsHandler(order.delivery, order.orders, notifier), workers, { concurrency: 1 });
     startEventWorker(Queues.orderSaga, sagaHandler(order.payment, order.sagaSteps), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
-    startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: 4 });
+    // Many at a time: their stores go to the store together (NotificationStore), which is what
+    // keeps a drop's hundreds of refusal notices from taking one insert each.
+    startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: NOTIFICATIONS_AT_ONCE });
 
     order.relay.start(settings.outboxSweepMs);
     shutdown.add('order outbox sweep', () => order.relay.stop());
