@@ -15,7 +15,6 @@ import { createLogger } from '../../lib/logger.js';
 import { connectDatabase } from '../../lib/mongo.js';
 import { EventPublisher, OutboxRelay, outboxFields } from '../../lib/outbox.js';
 import { NotificationStore } from '../../subgraphs/order/src/store/notification.store.js';
-import { eventually } from '../support/wait.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -127,7 +126,12 @@ describe('notifications', () => {
 
     expect(answers.slice(0, 60).every((answer) => answer.inserted && answer.notification.sentAt instanceof Date)).toBe(true);
     expect(answers[60]).toMatchObject({ inserted: false, notification: { _id: earlier, kind: 'CONFIRMED', sentAt: null } });
-    expect(answers.slice(61).map((answer) => answer.inserted).sort()).toStrictEqual([false, true]);
+    expect(
+      answers
+        .slice(61)
+        .map((answer) => answer.inserted)
+        .sort(),
+    ).toStrictEqual([false, true]);
     expect(operations.filter((method) => method === 'insertMany')).toHaveLength(1);
     expect(operations).not.toContain('insertOne');
     const stored = await store.forCustomer(customerId, 100);
