@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import mongoose from 'mongoose';
 import type { Viewer } from '../../lib/auth.js';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
+import { storeCommands } from '../support/store-commands.js';
 
 interface Payment {
   id: string;
@@ -133,6 +134,14 @@ describe('the payment subgraph with a reachable card provider', () => {
     test('tok_visa is authorized', async () => {
       const payment = await api.authorized(card('tok_visa'));
       expect({ ...payment, id: undefined }).toStrictEqual({ id: undefined, amount: 15_000, method: 'CARD', status: 'AUTHORIZED', declineReason: null });
+    });
+
+    test('an authorization is two writes to the store, its insert and its status, and no read after them', async () => {
+      const before = await storeCommands(stack, 'payment');
+      expect((await api.authorized(card('tok_visa'))).status).toBe('AUTHORIZED');
+      const after = await storeCommands(stack, 'payment');
+      const made = [...after].flatMap(([command, count]) => Array(count - (before.get(command) ?? 0)).fill(command) as string[]);
+      expect(made.sort()).toStrictEqual(['findOneAndUpdate payments', 'insertOne payments']);
     });
 
     test('tok_chargeDeclined is declined by the provider: CARD_DECLINED', async () => {

@@ -83,9 +83,8 @@ export class Payments {
     // A debit that is refused because this order was debited before (a crash before the status
     // was written, or a concurrent repeat) still counts: the wallet remembers it.
     const debited = (await this.wallets.debit(customerId, orderId, amount)) || (await this.wallets.wasDebited(customerId, orderId));
-    if (debited) await this.move(orderId, 'PENDING', 'AUTHORIZED');
-    else await this.move(orderId, 'PENDING', 'DECLINED', 'INSUFFICIENT_FUNDS');
-    return this.giveBackUnlessKept(await this.current(orderId));
+    const moved = debited ? await this.move(orderId, 'PENDING', 'AUTHORIZED') : await this.move(orderId, 'PENDING', 'DECLINED', 'INSUFFICIENT_FUNDS');
+    return this.giveBackUnlessKept(moved ?? (await this.current(orderId)));
   }
 
   private async authorizeCard(payment: PaymentRecord, request: PaymentRequest): Promise<PaymentRecord> {
@@ -95,10 +94,10 @@ export class Payments {
       this.log.warn({ err: error, orderId }, 'card provider unreachable; the payment stays PENDING');
       throw PaymentErrors.providerUnavailable(orderId);
     });
-    if (decision.outcome === 'APPROVED') await this.move(orderId, 'PENDING', 'AUTHORIZED');
-    else await this.move(orderId, 'PENDING', 'DECLINED', decision.reason);
-
-    const current = await this.current(orderId);
+    const moved =
+      decision.outcome === 'APPROVED' ? await this.move(orderId, 'PENDING', 'AUTHORIZED') : await this.move(orderId, 'PENDING', 'DECLINED', decision.reason);
+    // Not moved: a concurrent call or a refund got there first, and what it left is the answer.
+    const current = moved ?? (await this.current(orderId));
     if (decision.outcome === 'APPROVED' && current.status === 'VOIDED') {
       // A refund voided the payment while the provider was approving it: nothing may stay charged.
       await this.provider.release(orderId).catch((error: unknown) => {
@@ -123,14 +122,14 @@ export class Payments {
     return payment;
   }
 
-  /** One transition of the state machine, applied only if the payment is still `from`; whether this call made it. */
+  /** One transition of the state machine, applied only if the payment is still `from`: the payment as moved, or null. */
   private move(
     orderId: string,
     from: PaymentStatus,
     to: PaymentStatus,
     declineReason: DeclineReason | null = null,
     reopenWalletMarks = false,
-  ): Promise<boolean> {
+  ): Promise<PaymentRecord | null> {
     if (!canMove(from, to)) throw new Error(`a payment cannot move from ${from} to ${to}`);
     return this.payments.settle(orderId, from, to, declineReason, reopenWalletMarks);
   }

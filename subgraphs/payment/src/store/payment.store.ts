@@ -85,16 +85,27 @@ export class PaymentStore {
   }
 
   /**
-   * Moves the status on, only from `from`; returns whether this call moved it. `reopenWalletMarks`:
+   * Moves the status on, only from `from`; returns the payment as this call moved it, or null when
+   * it was no longer `from` (one write: the caller need not read it again). `reopenWalletMarks`:
    * the move may write to the wallet again (a refund of a cleared authorization), so the clearing
    * must come back for it.
    */
-  async settle(orderId: string, from: PaymentStatus, to: PaymentStatus, declineReason: DeclineReason | null, reopenWalletMarks = false): Promise<boolean> {
-    const result = await this.model.updateOne(
-      { _id: orderId, status: from },
-      { $set: { status: to, declineReason, ...(reopenWalletMarks ? { walletMarks: 'OPEN' } : {}) } },
-    );
-    return result.modifiedCount === 1;
+  async settle(
+    orderId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    declineReason: DeclineReason | null,
+    reopenWalletMarks = false,
+  ): Promise<PaymentRecord | null> {
+    const document = await this.model
+      .findOneAndUpdate(
+        { _id: orderId, status: from },
+        { $set: { status: to, declineReason, ...(reopenWalletMarks ? { walletMarks: 'OPEN' } : {}) } },
+        { returnDocument: 'after' },
+      )
+      .lean<PaymentDocument>()
+      .exec();
+    return document ? toRecord(document) : null;
   }
 
   /** The wallet payments whose marks are `marks`, a batch at a time, as a cursor (the clearing reads them all). */
