@@ -30,21 +30,29 @@ const PROBES = 20;
 const phones = new http.Agent({ keepAlive: true });
 const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { status rejectionReason } }';
 
-function placeFromPhone(url: string, token: string, input: Record<string, unknown>): Promise<GraphQLResponse<{ placeOrder: { status: string; rejectionReason: string | null } }>> {
+function placeFromPhone(
+  url: string,
+  token: string,
+  input: Record<string, unknown>,
+): Promise<GraphQLResponse<{ placeOrder: { status: string; rejectionReason: string | null } }>> {
   const body = JSON.stringify({ query: PLACE, variables: { input: { fulfilment: 'PICKUP', paymentMethod: 'CARD', paymentToken: 'tok_visa', ...input } } });
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent: phones, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    const request = http.request(
+      url,
+      { method: 'POST', agent: phones, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
