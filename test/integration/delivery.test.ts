@@ -14,6 +14,7 @@ import type { Viewer } from '../../lib/auth.js';
 import { isEvent, newEvent, Queues, type EventJob, type EventPayloads, type EventType, type OutboxEvent } from '../../lib/events.js';
 import { EventPublisher } from '../../lib/outbox.js';
 import { startStack, type GraphQLResponse, type Stack } from '../support/stack.js';
+import { storeCommands } from '../support/store-commands.js';
 import { eventually } from '../support/wait.js';
 
 const STAFF: Viewer = { id: 'staff-1', roles: ['STAFF'] };
@@ -207,6 +208,30 @@ describe('assigning confirmed orders to bakers', () => {
     const assignedEvents = await told(orderId, 'BakerAssigned');
     expect((await toldOrder(orderId)).map((event) => event.type)).toStrictEqual(['BakerAssigned']);
     expect(assignedEvents[0]?.payload).toStrictEqual({ orderId, deliveryId: delivery.id, bakerId: delivery.baker?.id, bakerName: delivery.baker?.name });
+  });
+
+  test("an assignment publishes its event from the insert's own outbox: the delivery is written twice and never read", async () => {
+    const deliveryCommands = async () => new Map([...(await storeCommands(stack, 'workers'))].filter(([command]) => command.endsWith(' deliveries')));
+    const before = await deliveryCommands();
+    const orderId = newOrderId();
+    await publish(orderStatusChanged(orderId, 'CONFIRMED'));
+    await told(orderId, 'BakerAssigned');
+    // The outbox is emptied right after the publish.
+    const after = await eventually(
+      async () => {
+        const now = await deliveryCommands();
+        return (now.get('updateOne deliveries') ?? 0) > (before.get('updateOne deliveries') ?? 0) && now;
+      },
+      { what: 'the outbox to be emptied' },
+    );
+
+    const made = (command: string) => (after.get(command) ?? 0) - (before.get(command) ?? 0);
+    expect({ insertOne: made('insertOne deliveries'), updateOne: made('updateOne deliveries'), findOne: made('findOne deliveries') }).toStrictEqual({
+      insertOne: 1,
+      updateOne: 1,
+      findOne: 0,
+    });
+    expect((await assigned(orderId)).status).toBe('ASSIGNED');
   });
 
   test('an order cancelled before it is assigned leaves a tombstone: a late CONFIRMED assigns nothing', async () => {

@@ -1,4 +1,4 @@
-import { newEvent, type EventPayloads } from '../../../../lib/events.js';
+import { newEvent, type EventPayloads, type OutboxEvent } from '../../../../lib/events.js';
 import type { Logger } from '../../../../lib/logger.js';
 import { chooseBaker } from '../domain/baker-choice.js';
 import { isOpen, wasConfirmed } from '../domain/delivery.js';
@@ -40,14 +40,19 @@ export class BakerAssignment {
     }
   }
 
-  /** Gives the order to the least-loaded active baker; throws (to be retried) when nobody is active. */
+  /**
+   * Gives the order to the least-loaded active baker; throws (to be retried) when nobody is active.
+   * The insert itself tells a repeat: the order's delivery is keyed by the order, so a repeated
+   * event finds the one it wrote before without a look first.
+   */
   async assign(order: OrderStatusChanged): Promise<DeliveryRecord> {
-    const existing = await this.deliveries.forOrder(order.orderId);
-    if (existing) return this.finish(existing);
-
     const chosen = chooseBaker(await this.bakers.active(), await this.deliveries.openOrders());
-    if (!chosen) throw DeliveryErrors.noActiveBaker(order.orderId);
-    const { delivery, inserted } = await this.deliveries.insertOrGet({
+    if (!chosen) {
+      const existing = await this.deliveries.forOrder(order.orderId);
+      if (existing) return this.finish(existing);
+      throw DeliveryErrors.noActiveBaker(order.orderId);
+    }
+    const { delivery, inserted, pending } = await this.deliveries.insertOrGet({
       orderId: order.orderId,
       customerId: order.customerId,
       bakerId: chosen.id,
@@ -57,7 +62,7 @@ export class BakerAssignment {
       outbox: [newEvent('BakerAssigned', { orderId: order.orderId, deliveryId: order.orderId, bakerId: chosen.id, bakerName: chosen.name })],
     });
     if (inserted) this.log.info({ orderId: order.orderId, bakerId: chosen.id }, 'order assigned to a baker');
-    return this.finish(delivery);
+    return this.finish(delivery, pending);
   }
 
   /** The order was cancelled or rejected: its delivery is cancelled, or a tombstone keeps it unassigned. */
@@ -88,10 +93,13 @@ export class BakerAssignment {
     return true;
   }
 
-  /** What must follow an assignment, done again on every repeat in case a crash cut it short. */
-  private async finish(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+  /**
+   * What must follow an assignment, done again on every repeat in case a crash cut it short.
+   * `pending`: the outbox the insert wrote, when this call wrote it.
+   */
+  private async finish(delivery: DeliveryRecord, pending?: readonly OutboxEvent[]): Promise<DeliveryRecord> {
     if (isOpen(delivery.status)) await this.promises.schedule(delivery);
-    await this.flush(delivery.id);
+    await this.flush(delivery.id, pending);
     return delivery;
   }
 }

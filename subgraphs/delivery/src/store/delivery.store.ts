@@ -108,7 +108,7 @@ export class DeliveryStore {
    * Inserts the order's delivery with its events in the outbox, in one write. When the order has
    * one already (a repeated event, a retried job, a tombstone), that one is returned unchanged.
    */
-  async insertOrGet(delivery: NewDelivery): Promise<{ delivery: DeliveryRecord; inserted: boolean }> {
+  async insertOrGet(delivery: NewDelivery): Promise<{ delivery: DeliveryRecord; inserted: boolean; pending: OutboxEvent[] }> {
     const { outbox, ...fields } = delivery;
     try {
       const created = await this.model.create({
@@ -118,12 +118,13 @@ export class DeliveryStore {
         open: isOpen(fields.status),
         delayed: false,
       });
-      return { delivery: toRecord(created.toObject()), inserted: true };
+      const stored = created.toObject();
+      return { delivery: toRecord(stored), inserted: true, pending: stored.outbox };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.forOrder(delivery.orderId);
       if (!existing) throw error;
-      return { delivery: existing, inserted: false };
+      return { delivery: existing, inserted: false, pending: [] };
     }
   }
 
