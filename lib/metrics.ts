@@ -54,6 +54,11 @@ export function operationMetrics<TContext extends object>(registry: Registry): A
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  const parsed = new Counter({
+    name: 'graphql_documents_parsed_total',
+    help: 'Operation texts parsed and validated because they were not prepared yet (seen for the first time, or gone from the cache)',
+    registers: [registry],
+  });
   const seen = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
     if (!name) return 'anonymous';
@@ -66,6 +71,9 @@ export function operationMetrics<TContext extends object>(registry: Registry): A
     async requestDidStart() {
       const stop = duration.startTimer();
       return {
+        async parsingDidStart() {
+          parsed.inc();
+        },
         async willSendResponse({ operationName, errors }) {
           const labels = { operation: operationLabel(operationName), outcome: errors?.length ? 'error' : 'success' };
           stop(labels);

@@ -15,7 +15,8 @@ import { makeFormatError, toGraphQLError } from './graphql-errors.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
 import { DEADLINE_HEADER, deadlineFrom } from './deadline.js';
 import { isStoreUnreachable } from './mongo.js';
-import { apolloHandler } from './apollo-handler.js';
+import { apolloHandler, firstSightPlugin } from './apollo-handler.js';
+import { FirstSight } from './first-sight.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from './http-guards.js';
 import { requestLogging } from './request-logging.js';
 import type { Logger } from './logger.js';
@@ -64,6 +65,8 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
   const httpServer = http.createServer(app);
   const metrics = createMetrics(options.name);
   if (options.database) storeCommandMetrics(metrics, options.database);
+  // The gateway's operation texts arrive hundreds at a time in a rush: each is prepared once.
+  const firstSight = new FirstSight();
   const apollo = new ApolloServer<TContext>({
     // Apollo types resolver maps with an unknown context; the context function below builds TContext.
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
@@ -79,6 +82,7 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
       operationMetrics<TContext>(metrics),
       operationSpanNames<TContext>(),
       representationCap<TContext>(MAX_ENTITY_REPRESENTATIONS),
+      firstSightPlugin<TContext>(firstSight),
     ],
   });
   await apollo.start();
@@ -91,13 +95,17 @@ export async function startSubgraphServer<TContext extends RequestContext>(optio
     jsonBody(),
     // After the body parser: its stream callbacks would lose the request's trace context.
     traceRequests(requestIdFrom),
-    apolloHandler(apollo, async ({ req, res }) => {
-      const requestId = res.locals.requestId as string;
-      const log = options.log.child({ requestId });
-      // Only the gateway and other services get in: no token, or a user's token, is refused.
-      const viewer = await verify(options.verifier, req.header('authorization'));
-      return options.context({ viewer, requestId, log, deadline: deadlineFrom(req.header(DEADLINE_HEADER)) });
-    }),
+    apolloHandler(
+      apollo,
+      async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
+        const log = options.log.child({ requestId });
+        // Only the gateway and other services get in: no token, or a user's token, is refused.
+        const viewer = await verify(options.verifier, req.header('authorization'));
+        return options.context({ viewer, requestId, log, deadline: deadlineFrom(req.header(DEADLINE_HEADER)) });
+      },
+      firstSight,
+    ),
   );
   app.use(notFoundJson());
   app.use(jsonErrors(options.log));

@@ -13,6 +13,7 @@ import { makeFormatError } from '../../lib/graphql-errors.js';
 import { healthRouter } from '../../lib/health.js';
 import { closeRedis, connectRedis } from '../../lib/redis.js';
 import { apolloHandler } from '../../lib/apollo-handler.js';
+import { FirstSight } from '../../lib/first-sight.js';
 import { withDeadline } from '../../lib/deadline.js';
 import { jsonBody, jsonErrors, notFoundJson, requestIdFrom } from '../../lib/http-guards.js';
 import { requestLogging } from '../../lib/request-logging.js';
@@ -52,6 +53,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const breakers: SubgraphBreaker[] = [];
   const placements = new PlacementLine(config.placements);
   const transport = new SubgraphTransport();
+  // A rush of an operation text not seen yet is parsed, validated and planned once (lib/first-sight.ts).
+  const firstSight = new FirstSight();
   const gateway = new ApolloGateway({
     // Composed at build time (`npm run compose`): no introspection of subgraphs at run time.
     supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
@@ -75,6 +78,11 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       return new SubgraphDataSource(target, credential, name === 'order' ? (input, init) => placements.send(init.body, () => send(input, init)) : send);
     },
     logger: log.child({ component: 'apollo-gateway' }),
+    // Planned, and so in every cache a repeat of the text needs: those waiting for it go on.
+    experimental_didResolveQueryPlan: ({ requestContext }) => {
+      const key = FirstSight.keyOf({ query: requestContext.source, operationName: requestContext.request.operationName });
+      if (key !== undefined) firstSight.markPrepared(key);
+    },
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => (apiSchema = loaded));
@@ -154,14 +162,18 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     jsonBody(),
     // After the body parser: its stream callbacks would lose the request's trace context.
     traceRequests(requestIdFrom),
-    apolloHandler(apollo, async ({ req, res }) => {
-      const requestId = res.locals.requestId as string;
-      res.setHeader('x-request-id', requestId);
-      const authorization = req.header('authorization');
-      const viewer = await verify(verifier, authorization);
-      await rateLimit.consume(viewer, req.ip);
-      return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
-    }),
+    apolloHandler(
+      apollo,
+      async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
+        res.setHeader('x-request-id', requestId);
+        const authorization = req.header('authorization');
+        const viewer = await verify(verifier, authorization);
+        await rateLimit.consume(viewer, req.ip);
+        return { viewer, requestId, log: log.child({ requestId }), ...(authorization ? { authorization } : {}) };
+      },
+      firstSight,
+    ),
   );
   app.use(notFoundJson());
   app.use(jsonErrors(log));

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { ServiceName } from '../../scripts/services.js';
 import { OrderDriver } from '../support/orders.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -118,4 +118,18 @@ test('the workers count completed jobs and report each queue by state', async ()
   }
   // The promise check waits, delayed until the order's promise time.
   assert.ok((sample(text, 'bullmq_queue_jobs', { queue: 'promise-checks', state: 'delayed' }) ?? 0) >= 1);
+});
+
+test('forty requests at once with an operation text never seen before: the gateway and the subgraph it asks each parse it once', async () => {
+  // A text of its own (the alias), so no earlier request has prepared it.
+  const query = `{ p${randomUUID().replaceAll('-', '')}: products(first: 2) { nodes { id name } } }`;
+  const parsed = async (service: ServiceName) => sample(await scrape(service), 'graphql_documents_parsed_total', { service }) ?? 0;
+  const before = { gateway: await parsed('gateway'), stock: await parsed('stock') };
+
+  // As in a drop: each from a customer of its own, whose token is verified as it arrives.
+  const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.customerToken(`first-sight-${i}-${randomUUID().slice(0, 6)}`)));
+  const answers = await Promise.all(tokens.map((token) => stack.graphql(query, { token })));
+
+  expect(answers.filter((answer) => answer.errors !== undefined || answer.data === undefined)).toStrictEqual([]);
+  expect({ gateway: (await parsed('gateway')) - before.gateway, stock: (await parsed('stock')) - before.stock }).toStrictEqual({ gateway: 1, stock: 1 });
 });
