@@ -5,10 +5,14 @@ const statusChanged = (status: 'CONFIRMED' | 'REJECTED' | 'CANCELLED' | 'BAKING'
   newEvent('OrderStatusChanged', { orderId: 'o', customerId: 'c', status, reason: null, fulfilment: 'PICKUP', promisedBy, at: '2026-12-03T10:00:00.000Z' });
 
 describe('routesOf', () => {
-  it('sends a confirmation, and every later move of a confirmed order, to notifications and delivery', () => {
+  it('sends a confirmation, and the end of a confirmed order, to notifications and delivery', () => {
     expect(routesOf(statusChanged('CONFIRMED', '2026-12-03T10:30:00.000Z'))).toEqual([Queues.notifications, Queues.deliveryEvents]);
     expect(routesOf(statusChanged('CANCELLED', '2026-12-03T10:30:00.000Z'))).toEqual([Queues.notifications, Queues.deliveryEvents]);
-    expect(routesOf(statusChanged('BAKING', '2026-12-03T10:30:00.000Z'))).toEqual([Queues.notifications, Queues.deliveryEvents]);
+    expect(routesOf(statusChanged('REJECTED', '2026-12-03T10:30:00.000Z'))).toEqual([Queues.notifications, Queues.deliveryEvents]);
+  });
+
+  it('spares delivery the moves it made itself: the customer is still told', () => {
+    expect(routesOf(statusChanged('BAKING', '2026-12-03T10:30:00.000Z'))).toEqual([Queues.notifications]);
   });
 
   it('spares delivery the orders never confirmed: the customer is still told', () => {

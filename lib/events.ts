@@ -14,14 +14,17 @@ export * from './contract.js';
 
 /**
  * The queues one event goes to: its routes, less the consumers that would drop it unread. Delivery
- * follows an order from its confirmation on (an order refused or cancelled before it was ever
- * confirmed has no delivery to take back), so it is not sent the moves of orders never confirmed:
- * in a drop, that is one job fewer for each of the hundreds of orders refused at once.
+ * acts on an order's confirmation (it assigns a baker) and on the end of a confirmed order (it
+ * takes the delivery back); the moves in between are the delivery's own doing, and an order
+ * refused or cancelled before it was ever confirmed has no delivery to take back. So delivery is
+ * sent only those: in a drop, one job fewer for each of the hundreds of orders refused at once,
+ * and for every order one fewer for each step from the oven to the door.
  */
 export function routesOf(event: OutboxEvent): readonly QueueName[] {
   if (event.type !== 'OrderStatusChanged') return ROUTES[event.type];
   const { status, promisedBy } = (event as OutboxEvent<'OrderStatusChanged'>).payload;
-  return status === 'CONFIRMED' || promisedBy !== null ? ROUTES.OrderStatusChanged : [Queues.notifications];
+  const deliveryActs = status === 'CONFIRMED' || ((status === 'CANCELLED' || status === 'REJECTED') && promisedBy !== null);
+  return deliveryActs ? ROUTES.OrderStatusChanged : [Queues.notifications];
 }
 
 /** An event as it waits in an aggregate's outbox, written by the same update as the change. */

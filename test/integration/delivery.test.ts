@@ -264,10 +264,15 @@ describe('assigning confirmed orders to bakers', () => {
     }
   });
 
-  test('other status changes of the order are ignored', async () => {
+  test('other status changes of the order are not sent to delivery, and are ignored should one come', async () => {
     const orderId = newOrderId();
     const pending = orderStatusChanged(orderId, 'PAYMENT_PENDING');
-    await publish(pending);
+    const baking = orderStatusChanged(orderId, 'BAKING');
+    await publish(pending, baking);
+    expect([await deliveryEvents.getJobState(pending.id), await deliveryEvents.getJobState(baking.id)]).toStrictEqual(['unknown', 'unknown']);
+
+    // As a publisher that routed them there would (an older release of the order context).
+    await deliveryEvents.add(pending.type, { eventId: pending.id, type: pending.type, payload: pending.payload } satisfies EventJob, { jobId: pending.id });
     await handled(pending);
     expect(await deliveryOf(orderId)).toBeNull();
   });
