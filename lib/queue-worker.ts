@@ -45,6 +45,8 @@ export interface EventWorkerOptions {
   concurrency?: number;
   /** Ceiling of the `capped` backoff: delay doubles per attempt up to this. @defaultValue 60000 */
   backoffMaxMs?: number;
+  /** At most `max` jobs started per `durationMs`, across every worker of the queue (BullMQ's rate limiter). */
+  limiter?: { max: number; durationMs: number };
 }
 
 export function startEventWorker(queue: QueueName, handle: EventHandler, settings: WorkerSettings, options: EventWorkerOptions = {}): Worker<EventJob> {
@@ -75,6 +77,7 @@ export function startEventWorker(queue: QueueName, handle: EventHandler, setting
       connection: settings.connection,
       prefix: settings.prefix,
       concurrency: options.concurrency ?? 4,
+      ...(options.limiter ? { limiter: { max: options.limiter.max, duration: options.limiter.durationMs } } : {}),
       lockDuration: settings.lockDurationMs,
       stalledInterval: Math.max(500, Math.floor(settings.lockDurationMs / 2)),
       maxStalledCount: 5,

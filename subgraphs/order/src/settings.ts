@@ -45,6 +45,14 @@ export interface OrderSettings {
    */
   recovery: { sweepMs: number; stepDeadlineMs: number };
   notifications: { channel: 'log' } | { channel: 'webhook'; url: string };
+  /**
+   * At most this many notifications are sent a second, across every workers process. A message
+   * provider takes only so many a second from a sender; and in a drop, hundreds of "we could not
+   * take your order" notices would otherwise be sent in the same seconds as the answers to the
+   * customers still waiting, on the same CPUs. The customer already has the answer; the notice
+   * follows within seconds.
+   */
+  notificationsPerSecond: number;
   /** How long notifications are kept before the workers prune them. */
   notificationRetentionDays: number;
 }
@@ -79,6 +87,7 @@ export function readOrderSettings(reader: EnvReader, _common: CommonConfig): Ord
       stepDeadlineMs: reader.int('SAGA_STEP_DEADLINE_MS', 15_000, { min: 1_000, max: 3_600_000 }),
     },
     notifications: channel === 'webhook' && webhookUrl ? { channel, url: webhookUrl } : { channel: 'log' },
+    notificationsPerSecond: reader.int('NOTIFICATIONS_PER_SECOND', 100, { min: 1, max: 100_000 }),
     notificationRetentionDays: reader.int('NOTIFICATION_RETENTION_DAYS', 90, { min: 1, max: 3_650 }),
   };
 }

@@ -33,7 +33,10 @@ export const orderWorkers = defineContextWorkers({
     startEventWorker(Queues.orderSaga, sagaHandler(order.payment, order.sagaSteps), workers, { concurrency: 4, backoffMaxMs: settings.sagaRetryMaxMs });
     // Many at a time: their stores go to the store together (NotificationStore), which is what
     // keeps a drop's hundreds of refusal notices from taking one insert each.
-    startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, { concurrency: NOTIFICATIONS_AT_ONCE });
+    startEventWorker(Queues.notifications, notificationsHandler(notifier), workers, {
+      concurrency: NOTIFICATIONS_AT_ONCE,
+      limiter: { max: settings.notificationsPerSecond, durationMs: 1_000 },
+    });
 
     order.relay.start(settings.outboxSweepMs);
     shutdown.add('order outbox sweep', () => order.relay.stop());
