@@ -71,7 +71,7 @@ test(`twelve notices told at once go out at most ${PER_SECOND} a second, each on
   );
   await publisher.publishMany(refusals.map((event) => ({ event, announcement: null })));
 
-  await eventually(() => arrivals.length >= refusals.length, { what: 'every notice to arrive' });
+  await eventually(async () => arrivals.length >= refusals.length, { what: 'every notice to arrive' });
   expect(arrivals.map(({ id }) => id).sort()).toStrictEqual(refusals.map(({ id }) => id).sort());
   // Twelve at five a second take three windows: the last starts at least two seconds after the
   // first (less what the first post took longer than the last). Without the limit, all twelve
