@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { mongo, type Connection } from 'mongoose';
 
 /**
  * One connection per subgraph to its own database. `autoIndex` stays on: mongoose creates indexes
@@ -49,4 +49,24 @@ export function isStoreUnreachable(error: unknown): boolean {
 /** Duplicate key on insert (unique index). FerretDB reports it the same way for inserts only. */
 export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
+}
+
+/**
+ * Inserts every document that is new, in one command; returns the positions of those refused
+ * because their key is taken (a repeat). Any other failure throws.
+ */
+export async function insertEachNew<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  documents: mongo.OptionalUnlessRequiredId<T>[],
+): Promise<Set<number>> {
+  const repeats = new Set<number>();
+  try {
+    await collection.insertMany(documents, { ordered: false });
+  } catch (error) {
+    if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
+    for (const writeError of writeErrors) repeats.add(writeError.index);
+  }
+  return repeats;
 }

@@ -1,4 +1,5 @@
-import { mongo, Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { insertEachNew } from '../../../../lib/mongo.js';
 import { GroupCommit } from '../../../../lib/group-commit.js';
 
 /** A message sent to a customer about an order. `_id` is the event id that caused it, so a repeat is one message. */
@@ -89,15 +90,7 @@ export class NotificationStore {
 
   /** Inserts each record that is new; null for one whose event already has its notification. */
   private async insertMany(records: NotificationRecord[]): Promise<Array<NotificationRecord | null>> {
-    const repeats = new Set<number>();
-    try {
-      await this.model.db.collection<NotificationRecord>(this.model.collection.collectionName).insertMany(records, { ordered: false });
-    } catch (error) {
-      if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-      for (const writeError of writeErrors) repeats.add(writeError.index);
-    }
+    const repeats = await insertEachNew(this.model.db.collection<NotificationRecord>(this.model.collection.collectionName), records);
     return records.map((record, i) => (repeats.has(i) ? null : record));
   }
 

@@ -1,7 +1,7 @@
-import { mongo, Schema, Types, type Connection, type Model } from 'mongoose';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { OutboxEvent } from '../../../../lib/events.js';
 import { isObjectIdString } from '../../../../lib/ids.js';
-import { isDuplicateKey } from '../../../../lib/mongo.js';
+import { insertEachNew, isDuplicateKey } from '../../../../lib/mongo.js';
 import { outboxFields, outboxUpdate } from '../../../../lib/outbox.js';
 import { PUBLIC_STATUSES, type InternalStatus, type Order, type OrderStatus, type SagaStep, type StatusChange } from '../domain/order.js';
 
@@ -171,15 +171,7 @@ export class OrderStore {
   async insertDecidedMany(decided: readonly DecidedOrder[]): Promise<Array<Order | null>> {
     const now = new Date();
     const documents = decided.map((one) => decidedDocument(one, now));
-    const refused = new Set<number>();
-    try {
-      await this.collection.insertMany(documents, { ordered: false });
-    } catch (error) {
-      if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-      for (const writeError of writeErrors) refused.add(writeError.index);
-    }
+    const refused = await insertEachNew(this.collection, documents);
     return documents.map((document, i) => (refused.has(i) ? null : toRecord(document)));
   }
 
