@@ -80,3 +80,31 @@ test('a saga step marked done is recorded once, no longer owed, and the flag cle
   expect(order).toMatchObject({ sagaSteps: ['ReleaseStock', 'RefundPayment'], sagaOwed: [], sagaOwing: false });
   expect(order?.history.filter((entry: { reason: string | null }) => entry.reason === 'stock given back')).toHaveLength(1);
 });
+
+test('a list shows the public orders newest first, for one customer or with one status, and never a PLACED or ABANDONED one', async () => {
+  const customerId = `lister-${randomUUID().slice(0, 6)}`;
+  const mine = (key: string): NewOrder => ({ ...newOrder(key), customerId });
+  const placed = await store.insertPlaced(mine('still-placing'));
+  const abandoned = await store.insertPlaced(mine('abandoned'));
+  await store.collection.updateOne({ _id: new Types.ObjectId(abandoned?.id) }, { $set: { status: 'ABANDONED' } });
+  const now = new Date();
+  const [older, newer] = await store.insertDecidedMany(
+    ['refused-first', 'refused-next'].map((key) => ({
+      order: { ...mine(key), id: OrderStore.newId() },
+      change: { status: 'REJECTED', set: { rejectionReason: 'OUT_OF_STOCK' }, history: [{ status: 'REJECTED', at: now, reason: 'OUT_OF_STOCK' }], events: [] },
+    })),
+  );
+  const other = await store.insertPlaced(newOrder(`someone-else-${randomUUID()}`));
+  await store.collection.updateOne({ _id: new Types.ObjectId(other?.id) }, { $set: { status: 'CONFIRMED' } });
+
+  const ids = (orders: Array<{ id: string }>) => orders.map((order) => order.id);
+  expect(placed?.status).toBe('PLACED');
+  expect(ids(await store.list({ customerId, limit: 10 }))).toEqual([newer?.id, older?.id]);
+  expect(ids(await store.list({ customerId, limit: 1 }))).toEqual([newer?.id]);
+  expect(ids(await store.list({ customerId, beforeId: newer?.id, limit: 10 }))).toEqual([older?.id]);
+  const everyone = ids(await store.list({ limit: 1000 }));
+  expect(everyone).toEqual(expect.arrayContaining([newer?.id, older?.id, other?.id]));
+  expect(everyone).not.toContain(placed?.id);
+  expect(everyone).not.toContain(abandoned?.id);
+  expect(ids(await store.list({ status: 'CONFIRMED', limit: 1000 }))).toEqual([other?.id]);
+});

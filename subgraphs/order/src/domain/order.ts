@@ -74,6 +74,9 @@ export const PUBLIC_STATUSES: readonly OrderStatus[] = [
   'REJECTED',
 ];
 
+/** The statuses no caller ever sees: every status but these is public. */
+export const INTERNAL_STATUSES: readonly InternalStatus[] = ['PLACED', 'ABANDONED'];
+
 export const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED'];
 /** Staff may reject an order until it is completed (or already ended). */
 export const STAFF_REJECTABLE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED', 'BAKING', 'READY', 'OUT_FOR_DELIVERY'];
