@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { byId, recordLoader } from '../../../lib/loaders.js';
-import type { BakerRecord, BakerStore } from './store/baker.store.js';
+import type { KnownBakers } from './application/known-bakers.js';
+import type { BakerRecord } from './store/baker.store.js';
 import type { DeliveryRecord, DeliveryStore } from './store/delivery.store.js';
 
 /** One request's batched lookups (see lib/loaders.ts). */
@@ -12,7 +13,7 @@ export interface DeliveryLoaders {
   openOrders: DataLoader<string, number>;
 }
 
-export const createDeliveryLoaders = (deliveries: DeliveryStore, bakers: BakerStore): DeliveryLoaders => ({
+export const createDeliveryLoaders = (deliveries: DeliveryStore, bakers: KnownBakers): DeliveryLoaders => ({
   delivery: recordLoader(async (ids) => byId(await deliveries.findMany(ids))),
   baker: recordLoader(async (ids) => byId(await bakers.findMany(ids))),
   openOrders: new DataLoader(async (bakerIds) => {

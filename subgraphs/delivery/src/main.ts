@@ -1,5 +1,6 @@
 import { runSubgraph } from '../../../lib/subgraph-main.js';
 import type { DeliveryContext } from './context.js';
+import { KnownBakers } from './application/known-bakers.js';
 import { createDeliveryLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { seedBakers } from './seed.js';
@@ -16,6 +17,7 @@ runSubgraph<DeliveryContext, DeliverySettings>({
     shutdown.add('delivery parts', () => delivery.close());
     if (config.seedDemoData) await seedBakers(delivery.bakers, log);
     const { bakers, deliveries, progress } = delivery;
-    return { resolvers, context: (base) => ({ ...base, bakers, deliveries, progress, loaders: createDeliveryLoaders(deliveries, bakers) }) };
+    const known = new KnownBakers(bakers, { maxAgeMs: settings.bakerMaxAgeMs });
+    return { resolvers, context: (base) => ({ ...base, bakers, deliveries, progress, loaders: createDeliveryLoaders(deliveries, known) }) };
   },
 });

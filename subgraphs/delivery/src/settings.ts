@@ -9,6 +9,8 @@ export interface DeliverySettings {
   serviceTimeoutMs: number;
   /** How often the workers publish what a crash or an outage left in the deliveries' outboxes. */
   outboxSweepMs: number;
+  /** How long the subgraph answers a baker it read from memory (KnownBakers). */
+  bakerMaxAgeMs: number;
 }
 
 export function readDeliverySettings(reader: EnvReader, _common: CommonConfig): DeliverySettings {
@@ -16,5 +18,6 @@ export function readDeliverySettings(reader: EnvReader, _common: CommonConfig): 
     orderUrl: reader.url(urlVariable('order'), defaultUrl('order'), ['http:', 'https:']),
     serviceTimeoutMs: reader.int('SERVICE_TIMEOUT_MS', 1_000, { min: 50, max: 60_000 }),
     outboxSweepMs: reader.int('OUTBOX_SWEEP_MS', 5_000, { min: 100, max: 600_000 }),
+    bakerMaxAgeMs: reader.int('BAKER_MAX_AGE_MS', 10_000, { min: 0, max: 3_600_000 }),
   };
 }
