@@ -4,6 +4,7 @@ go 1.24
 
 require (
 	github.com/FerretDB/FerretDB v1.24.2
+	github.com/goccy/go-json v0.12.0
 	github.com/jackc/pgx/v5 v5.7.5
 	go.mongodb.org/mongo-driver v1.17.3
 )
