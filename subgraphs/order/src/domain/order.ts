@@ -74,8 +74,8 @@ export const PUBLIC_STATUSES: readonly OrderStatus[] = [
   'REJECTED',
 ];
 
-/** The statuses no caller ever sees: every status but these is public. */
-export const INTERNAL_STATUSES: readonly InternalStatus[] = ['PLACED', 'ABANDONED'];
+/** The statuses no caller ever sees: every status but these is public (the type keeps it so). */
+export const INTERNAL_STATUSES = ['PLACED', 'ABANDONED'] as const satisfies ReadonlyArray<Exclude<InternalStatus, OrderStatus>>;
 
 export const CUSTOMER_CANCELLABLE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'CONFIRMED', 'ASSIGNED'];
 /** Staff may reject an order until it is completed (or already ended). */
