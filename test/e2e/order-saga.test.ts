@@ -320,6 +320,14 @@ describe('outages', () => {
   });
 
   test('workers down: orders are still CONFIRMED, and ASSIGNED once the workers return', async () => {
+    // The tests before this one fail payments on purpose, which can leave the order subgraph's
+    // breaker toward payment open for a few seconds (its orders honestly PAYMENT_PENDING): this
+    // test starts once a payment goes through again.
+    const warmUp = await orders.product(50);
+    await eventually(async () => (await orders.placed(alice, { lines: [{ productId: warmUp, quantity: 1 }] })).status === 'CONFIRMED', {
+      what: 'payments to go through again',
+      intervalMs: 500,
+    });
     const productId = await orders.product(3);
     await stack.services.stopOne('workers');
     let orderId: string;
