@@ -62,18 +62,6 @@ export interface Order {
   updatedAt: Date;
 }
 
-export const PUBLIC_STATUSES: readonly OrderStatus[] = [
-  'PAYMENT_PENDING',
-  'CONFIRMED',
-  'ASSIGNED',
-  'BAKING',
-  'READY',
-  'OUT_FOR_DELIVERY',
-  'COMPLETED',
-  'CANCELLED',
-  'REJECTED',
-];
-
 /** The statuses no caller ever sees: every status but these is public (the type keeps it so). */
 export const INTERNAL_STATUSES = ['PLACED', 'ABANDONED'] as const satisfies ReadonlyArray<Exclude<InternalStatus, OrderStatus>>;
 
@@ -84,7 +72,7 @@ const FINAL: readonly InternalStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED', 
 
 export const isCancellableByCustomer = (status: InternalStatus): boolean => (CUSTOMER_CANCELLABLE as readonly string[]).includes(status);
 export const isFinal = (status: InternalStatus): boolean => FINAL.includes(status);
-export const isPublic = (status: InternalStatus): status is OrderStatus => (PUBLIC_STATUSES as readonly string[]).includes(status);
+export const isPublic = (status: InternalStatus): status is OrderStatus => !(INTERNAL_STATUSES as readonly string[]).includes(status);
 
 /** The kitchen-to-door path an order follows once paid, for its kind of fulfilment. */
 export function fulfilmentPath(fulfilment: Fulfilment): OrderStatus[] {

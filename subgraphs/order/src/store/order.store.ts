@@ -214,8 +214,8 @@ export class OrderStore {
    * A page of public orders, newest first. Without a status, the internal ones are left out with
    * `$nin` rather than the public ones listed with `$in`: the store pushes an `$in` down as one
    * condition per status that PostgreSQL checks on every order the customer's index found, while
-   * `$nin` of two statuses is checked once per order read (measured: about a third of a page's
-   * store CPU less).
+   * `$nin` of two statuses is checked once per order read (measured: about a third less store
+   * CPU for the query).
    */
   async list(query: OrderListQuery): Promise<Order[]> {
     const filter: Record<string, unknown> = { status: query.status ?? { $nin: INTERNAL_STATUSES } };
