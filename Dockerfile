@@ -6,7 +6,9 @@
 #          user. No TypeScript, tsx or esbuild at run time.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
+# patches/: fixes to dependencies, applied by the postinstall script (patch-package) of npm ci.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY lib ./lib
@@ -19,6 +21,7 @@ RUN npm run build
 FROM node:24-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 # The node-* packages carry the Node binary that npm scripts use on development machines; the
 # image runs its own Node, so they go.
 RUN npm ci --omit=dev --no-audit --no-fund \
