@@ -118,6 +118,18 @@ describe("the gateway's subgraph data source", () => {
     expect(text.seen).toHaveLength(1);
   });
 
+  test('an _entities fetch sends each distinct representation once and answers every position that asked', async () => {
+    const cake = { __typename: 'Product', id: 'cake' };
+    const tart = { __typename: 'Product', id: 'tart' };
+    const { url, seen } = await subgraph(200, JSON.stringify({ data: { _entities: [{ name: 'Cake' }, { name: 'Tart' }] } }));
+    const options = fetchOf(QUERY);
+    options.request.variables = { representations: [cake, tart, cake, cake, tart] };
+    const answer = await source(url).process(options);
+    expect(JSON.parse(seen[0]?.body ?? '{}').variables).toEqual({ representations: [cake, tart] });
+    expect(answer.data).toEqual({ _entities: [{ name: 'Cake' }, { name: 'Tart' }, { name: 'Cake' }, { name: 'Cake' }, { name: 'Tart' }] });
+    expect(options.request.variables.representations).toHaveLength(5);
+  });
+
   test("the subgraph's cache-control header restricts the operation's cache policy; none means not cacheable", async () => {
     const hints: unknown[] = [];
     const none = await subgraph(200, JSON.stringify({ data: {} }));

@@ -16,12 +16,15 @@
  * - a JSON answer (application/json or application/graphql-response+json) is parsed, anything
  *   else read as text, and an answer that is not an object throws;
  * - the subgraph's cache-control header restricts the operation's cache policy.
+ * One thing it adds: an `_entities` fetch sends each distinct representation once, and the answer
+ * is spread back to every position that asked (entity-representations.ts).
  */
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../lib/auth.js';
 import { injectTraceHeaders } from '../../lib/telemetry.js';
 import type { GatewayContext } from './context.js';
+import { mergeRepresentations, spreadEntities } from './entity-representations.js';
 import type { SubgraphRequestInit, SubgraphResponse } from './subgraph-transport.js';
 
 type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
@@ -46,10 +49,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     });
     if (!request.query) throw new Error('Missing query');
     const { http: _http, query, ...rest } = request;
+    const merged = mergeRepresentations(rest.variables?.representations);
+    if (merged) rest.variables = { ...rest.variables, representations: merged.representations };
     const response = await this.send(this.url, { method: 'POST', headers, body: JSON.stringify({ query, ...rest }) });
     if (!response.ok) throw await errorFromResponse(response);
-    const body = await parseBody(response);
+    let body = await parseBody(response);
     if (typeof body !== 'object' || body === null) throw new Error(`Expected JSON response body, but received: ${body}`);
+    if (merged) body = spreadEntities(body, merged);
     if ('incomingRequestContext' in options) {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: CacheHint) => void } | undefined;
       policy?.restrict?.(cacheHint(response.headers.get('cache-control')));
