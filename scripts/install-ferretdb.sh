@@ -43,7 +43,7 @@ tmp="$bin.tmp.$$"
 # -buildvcs=false: no git stamping (and no failure where git is missing).
 # ferretdb_no_sqlite: only the PostgreSQL backend is used, so skip compiling the SQLite one.
 # FerretDB itself is built with the project's patches (tools/ferretdb/patches, applied in order
-# to the FerretDB module's source): the module is vendored into a scratch copy of tools/ferretdb,
+# to the FerretDB module's source; tools/ferretdb/patches/wire, to its wire protocol module): the module is vendored into a scratch copy of tools/ferretdb,
 # the patches are applied to the vendored copy, and the build uses that copy.
 if ! command -v patch >/dev/null 2>&1; then
   echo "install-ferretdb: the 'patch' tool is needed to apply tools/ferretdb/patches (Debian: apt-get install patch)." >&2
@@ -63,6 +63,10 @@ trap 'rm -f "$tmp"; rm -rf "$work"' EXIT
   go mod vendor
   for p in "$src"/patches/*.patch; do
     patch --quiet --forward -p1 -d vendor/github.com/FerretDB/FerretDB <"$p"
+  done
+  # patches/wire: to FerretDB's wire protocol module, github.com/FerretDB/wire.
+  for p in "$src"/patches/wire/*.patch; do
+    patch --quiet --forward -p1 -d vendor/github.com/FerretDB/wire <"$p"
   done
   go build -mod=vendor -trimpath -tags ferretdb_no_sqlite -o "$tmp" .
 )
