@@ -66,6 +66,7 @@ trap 'rm -f "$tmp"; rm -rf "$work"' EXIT
   done
   # patches/wire: to FerretDB's wire protocol module, github.com/FerretDB/wire.
   for p in "$src"/patches/wire/*.patch; do
+    [[ -e "$p" ]] || continue
     patch --quiet --forward -p1 -d vendor/github.com/FerretDB/wire <"$p"
   done
   go build -mod=vendor -trimpath -tags ferretdb_no_sqlite -o "$tmp" .
