@@ -216,6 +216,19 @@ describe('GIN indexes for pushed-down filters', () => {
     assert.deepEqual(await ginFields('indexed_orders'), ['_id', 'createdAt', 'customerId', 'idempotencyKey', 'status']);
   });
 
+  test('every GIN index is made with fastupdate off: a search never reads through a list of pending entries', async () => {
+    const collection = db.collection('pending_free');
+    await collection.createIndexes([{ key: { customerId: 1 } }]);
+    await collection.insertOne({ customerId: 'c' });
+    const { rows } = await sql.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [
+      db.databaseName,
+      await tableOf('pending_free'),
+    ]);
+    const gin = rows.map(({ indexdef }) => indexdef).filter((indexdef) => indexdef.includes('USING gin'));
+    assert.equal(gin.length, 2, `a GIN index on _id and on customerId:\n${gin.join('\n')}`);
+    for (const indexdef of gin) assert.match(indexdef, /WITH \(fastupdate='?off'?\)/);
+  });
+
   test('the first write to a collection gets a GIN index on _id', async () => {
     await db.collection('plain').insertOne({ _id: 'x' } as never);
     assert.deepEqual(await ginFields('plain'), ['_id']);
