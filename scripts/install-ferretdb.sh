@@ -43,8 +43,9 @@ tmp="$bin.tmp.$$"
 # -buildvcs=false: no git stamping (and no failure where git is missing).
 # ferretdb_no_sqlite: only the PostgreSQL backend is used, so skip compiling the SQLite one.
 # FerretDB itself is built with the project's patches (tools/ferretdb/patches, applied in order
-# to the FerretDB module's source; tools/ferretdb/patches/wire, to its wire protocol module): the module is vendored into a scratch copy of tools/ferretdb,
-# the patches are applied to the vendored copy, and the build uses that copy.
+# to the FerretDB module's source; tools/ferretdb/patches/wire, to its wire protocol module): the
+# modules are vendored into a scratch copy of tools/ferretdb, the patches are applied to the
+# vendored copies, and the build uses them.
 if ! command -v patch >/dev/null 2>&1; then
   echo "install-ferretdb: the 'patch' tool is needed to apply tools/ferretdb/patches (Debian: apt-get install patch)." >&2
   exit 1

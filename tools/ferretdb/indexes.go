@@ -153,7 +153,7 @@ func (ix *indexer) ensure(ctx context.Context, db, coll string, fields []string)
 		// fastupdate off: with it on (PostgreSQL's default), new entries wait in a pending list
 		// that every search reads through until a vacuum merges it, up to gin_pending_list_limit
 		// (4 MB): after a burst of inserts, looking up the 20 orders of one customer cost 10 ms
-		// instead of 1.5. An index made before this is altered, and its pending list merged now.
+		// instead of 1.7. An index made before this is altered, and its pending list merged now.
 		q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s USING gin ((_jsonb->%s)) WITH (fastupdate = off); "+
 			"ALTER INDEX %s SET (fastupdate = off); SELECT gin_clean_pending_list(%s::regclass)",
 			pgx.Identifier{ginIndexName(table, f)}.Sanitize(),
