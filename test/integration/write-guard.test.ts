@@ -235,6 +235,24 @@ describe('GIN indexes for pushed-down filters', () => {
     assert.deepEqual(await ginFields('plain'), ['_id']);
   });
 
+  test('a document of a few kilobytes is kept whole in its row, not compressed: a read does not decompress it', async () => {
+    // As FerretDB stores it (each value beside its type), over the 2 kB above which PostgreSQL compresses by default.
+    const notes = Array.from({ length: 20 }, (_, n) => ({ step: `history entry ${n % 3}`, at: new Date(0) }));
+    // The table is set at the first write the guard sees, after FerretDB made the table for it.
+    await db.collection('roomy').insertOne({ _id: 'first' } as never);
+    await db.collection('roomy').insertOne({ _id: 'big', notes } as never);
+    const table = sql.escapeIdentifier(await tableOf('roomy'));
+    const schema = sql.escapeIdentifier(db.databaseName);
+    const { rows } = await sql.query<{ text: number; stored: number; reloptions: string[] }>(
+      `SELECT octet_length(_jsonb::text) AS text, pg_column_size(_jsonb) AS stored, c.reloptions
+         FROM ${schema}.${table}, pg_class c WHERE c.oid = '${schema}.${table}'::regclass AND _jsonb->>'_id' = 'big'`,
+    );
+    const [row] = rows;
+    assert.ok(row && row.text > 2_500, `the stored document is over the default threshold: ${row?.text} bytes`);
+    assert.deepEqual(row.reloptions, ['toast_tuple_target=8160']);
+    assert.ok(row.stored >= row.text * 0.5, `stored uncompressed: ${row.stored} bytes for ${row.text} of text`);
+  });
+
   test("FerretDB's lookups by an indexed field and by _id use the GIN indexes", async () => {
     const orders = db.collection<{ _id: string; customerId: string; n: number }>('lookups');
     await orders.createIndexes([{ key: { customerId: 1 } }]);

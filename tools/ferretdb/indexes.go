@@ -11,6 +11,9 @@ package main
 // when a model initialises). Dotted (nested) fields are skipped: FerretDB pushes them down as
 // `#>` paths, which these indexes do not serve.
 //
+// At the same first write, the guard also sets the collection's table to keep documents
+// uncompressed in their rows (see keepInline).
+//
 // FerretDB names a collection's table in the metadata table _ferretdb_database_metadata of the
 // database's schema: one jsonb row per collection, {_id: collection name, table: table name}.
 
@@ -148,6 +151,10 @@ func (ix *indexer) ensure(ctx context.Context, db, coll string, fields []string)
 		return // no such collection (an update that matched nothing, say): nothing to index yet
 	}
 
+	if !ix.ensured[db][coll+"\x00_id"] {
+		ix.keepInline(ctx, db, coll, table)
+	}
+
 	for _, f := range missing {
 		index := pgx.Identifier{db, ginIndexName(table, f)}.Sanitize()
 		// fastupdate off: with it on (PostgreSQL's default), new entries wait in a pending list
@@ -172,6 +179,23 @@ func (ix *indexer) ensure(ctx context.Context, db, coll string, fields []string)
 			ix.ensured[db] = map[string]bool{}
 		}
 		ix.ensured[db][coll+"\x00"+f] = true
+	}
+}
+
+// keepInline sets the collection's table to keep a document of up to 8 kB whole and uncompressed
+// in its row (toast_tuple_target = 8160, PostgreSQL's largest), rather than compress any row over
+// 2 kB (the default).
+//
+// Why: FerretDB keeps each document as jsonb with a type schema beside every value, about three
+// times the document's size: an order of 0.8 kB is stored as 2.7 kB, and so was compressed.
+// Every read of such a row decompresses it again, and a find does so several times per row (the
+// pushed-down filter's recheck, each sort key, the answer itself). A page of one customer's
+// orders cost PostgreSQL 1.25 ms of CPU compressed and 0.83 ms uncompressed; writes no longer
+// compress either. Rows written before this stay compressed until they are next written.
+func (ix *indexer) keepInline(ctx context.Context, db, coll, table string) {
+	q := fmt.Sprintf("ALTER TABLE %s SET (toast_tuple_target = 8160)", pgx.Identifier{db, table}.Sanitize())
+	if _, err := ix.pool.Exec(ctx, q); err != nil {
+		ix.l.Warn("guard: table not set to keep documents uncompressed", slog.String("db", db), slog.String("collection", coll), slog.Any("err", err))
 	}
 }
 
