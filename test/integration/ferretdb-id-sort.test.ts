@@ -10,13 +10,21 @@
  * computed here, for every `_id` type, both directions, with filters, limits and skips, and over
  * more than one batch.
  *
+ * Patch 0009: such a find with a limit, whose filter FerretDB pushes down whole (`$nin` included
+ * now), is cut at the limit by PostgreSQL too, which reads it from the guard's index on the `_id`
+ * order: the newest page of a large collection no longer reads the whole collection. FerretDB
+ * checks what comes back (every document passes the filter, every `_id` is a string or an object
+ * id) and asks again without the limit when not, so the answers stay MongoDB's.
+ *
  * The file starts a FerretDB of its own on a fresh PostgreSQL database, as write-guard.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 // The driver comes with mongoose (it is not a direct dependency, so it is not importable by name).
 import mongoose from 'mongoose';
+import pg from 'pg';
 import { startStore, type RunningStore } from '../../scripts/infra/index.js';
+import { eventually } from '../support/wait.js';
 
 const { MongoClient, ObjectId } = mongoose.mongo;
 type Id = string | InstanceType<typeof ObjectId> | number | Date | boolean | Record<string, unknown>;
@@ -30,15 +38,20 @@ interface Doc {
 let store: RunningStore;
 let client: mongoose.mongo.MongoClient;
 let db: mongoose.mongo.Db;
+let sql: pg.Client;
 
 beforeAll(async () => {
   store = await startStore({ durability: 'throwaway' });
   client = new MongoClient(store.mongoUrl, { retryWrites: false, serverSelectionTimeoutMS: 5_000 });
   await client.connect();
   db = client.db(`test_idsort_${randomUUID().slice(0, 8)}`);
+  // FerretDB's own PostgreSQL database, to see how much of a table a find reads.
+  sql = new pg.Client({ connectionString: store.ferretdbPostgresUrl });
+  await sql.connect();
 });
 
 afterAll(async () => {
+  await sql?.end();
   await db?.dropDatabase();
   await client?.close();
   await store?.stop();
@@ -150,5 +163,109 @@ describe('find sorted on _id, ordered by PostgreSQL (FerretDB patch 0004)', () =
     expect(found.map((doc) => (doc._id as InstanceType<typeof ObjectId>).toHexString())).toEqual(even);
     const limited = await many.find({ customerId: 'even' }).sort({ _id: -1 }).limit(101).batchSize(30).toArray();
     expect(limited.map((doc) => (doc._id as InstanceType<typeof ObjectId>).toHexString())).toEqual(even.slice(0, 101));
+  });
+});
+
+describe('a page sorted on _id stops at its limit in PostgreSQL (FerretDB patch 0009)', () => {
+  interface Order {
+    _id: InstanceType<typeof ObjectId>;
+    status?: unknown;
+    n: number;
+  }
+
+  /** Reads of the collection's _id order index so far: scans, and index entries read. */
+  async function orderIndexReads(collection: string): Promise<{ scans: number; entries: number }> {
+    const schema = db.databaseName;
+    const { rows: tables } = await sql.query<{ table: string }>(
+      `SELECT _jsonb->>'table' AS table FROM ${sql.escapeIdentifier(schema)}._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`,
+      [collection],
+    );
+    const { rows } = await sql.query<{ idx_scan: string; idx_tup_read: string }>(
+      "SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes WHERE schemaname = $1 AND relname = $2 AND indexrelname LIKE '%\\_order'",
+      [schema, tables[0]?.table],
+    );
+    if (rows.length !== 1) throw new Error(`one _id order index expected, found ${rows.length}`);
+    return { scans: Number(rows[0]?.idx_scan), entries: Number(rows[0]?.idx_tup_read) };
+  }
+
+  test('$nin means what it means in MongoDB: a value of another type, an array, a missing field', async () => {
+    const orders = db.collection<Order>('nin');
+    const hex = objectIds[3]?.toHexString() ?? '';
+    const statuses: unknown[] = [
+      'PLACED',
+      'BAKING',
+      'ABANDONED',
+      ['BAKING', 'PLACED'], // an array holding a listed value: left out
+      ['BAKING'],
+      undefined, // no status at all: kept
+      null,
+      hex, // the string listed: left out
+      new ObjectId(hex), // an object id with the same hex: kept
+      1, // the int listed
+      1.0, // the same number as a double
+      2,
+      'COMPLETED',
+    ];
+    await orders.insertMany(
+      statuses.map((status, n) => ({ _id: objectIds[n] as InstanceType<typeof ObjectId>, ...(status === undefined ? {} : { status }), n })),
+    );
+    for (const filter of [{ status: { $nin: ['PLACED', 'ABANDONED', hex, 1] } }, { status: { $nin: [] } }, { status: { $nin: ['PLACED'] }, n: { $ne: 12 } }]) {
+      for (const direction of [1, -1] as const) {
+        for (const limit of [0, 1, 3, 6, 20]) {
+          const { found, aggregated } = await bothWays(orders as never, filter, direction, limit);
+          expect(found).toEqual(aggregated);
+        }
+      }
+    }
+    const kept = await orders
+      .find({ status: { $nin: ['PLACED', 'ABANDONED', hex, 1] } })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(kept.map((doc) => doc.n)).toEqual([1, 4, 5, 6, 8, 11, 12]);
+  });
+
+  test('an answer cut at the limit that the filter would shorten is asked for again in full', async () => {
+    // The pushed-down equality matches an object id by its hex as well as the string: PostgreSQL's
+    // first three include documents the filter drops, so three matches need a second read.
+    const mixed = db.collection<Order>('recheck');
+    const hex = objectIds[0]?.toHexString() ?? '';
+    await mixed.insertMany(
+      Array.from({ length: 12 }, (_, n) => ({ _id: objectIds[n] as InstanceType<typeof ObjectId>, status: n >= 6 ? new ObjectId(hex) : hex, n })),
+    );
+    const newest = await mixed.find({ status: hex }).sort({ _id: -1 }).limit(3).toArray();
+    expect(newest.map((doc) => doc.n)).toEqual([5, 4, 3]);
+  });
+
+  test('the newest page of a large collection reads that page from the index, not the collection', async () => {
+    const orders = db.collection<Order>('large');
+    const count = 3_000;
+    await orders.insertMany(
+      Array.from({ length: count }, (_, n) => ({ _id: new ObjectId(), status: n % 10 === 0 ? 'PLACED' : 'COMPLETED', n })),
+      { ordered: true },
+    );
+    const before = await orderIndexReads('large');
+    const PAGES = 6;
+    for (let i = 0; i < PAGES; i++) {
+      const page = await orders
+        .find({ status: { $nin: ['PLACED', 'ABANDONED'] } })
+        .sort({ _id: -1 })
+        .limit(20)
+        .toArray();
+      expect(page.map((doc) => doc.n)).toEqual(
+        Array.from({ length: 23 }, (_, k) => count - 1 - k)
+          .filter((n) => n % 10 !== 0)
+          .slice(0, 20),
+      );
+    }
+    // PostgreSQL publishes a session's statistics when it next goes idle, within seconds.
+    const after = await eventually(
+      async () => {
+        const reads = await orderIndexReads('large');
+        return reads.scans >= before.scans + PAGES && reads;
+      },
+      { what: `${PAGES} scans of the _id order index`, timeoutMs: 30_000 },
+    );
+    // Each page reads its 20 matches and the 3 it skips, not the 3,000 documents.
+    expect((after.entries - before.entries) / PAGES).toBeLessThanOrEqual(30);
   });
 });

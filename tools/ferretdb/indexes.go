@@ -12,7 +12,8 @@ package main
 // `#>` paths, which these indexes do not serve.
 //
 // At the same first write, the guard also sets the collection's table to keep documents
-// uncompressed in their rows (see keepInline).
+// uncompressed in their rows (see keepInline), and makes an index on the order of _id that
+// FerretDB sorts by (see ensureIDOrder).
 //
 // FerretDB names a collection's table in the metadata table _ferretdb_database_metadata of the
 // database's schema: one jsonb row per collection, {_id: collection name, table: table name}.
@@ -153,6 +154,7 @@ func (ix *indexer) ensure(ctx context.Context, db, coll string, fields []string)
 
 	if !ix.ensured[db][coll+"\x00_id"] {
 		ix.keepInline(ctx, db, coll, table)
+		ix.ensureIDOrder(ctx, db, coll, table)
 	}
 
 	for _, f := range missing {
@@ -199,6 +201,29 @@ func (ix *indexer) keepInline(ctx context.Context, db, coll, table string) {
 	}
 }
 
+// idOrder is the order in which FerretDB, with the project's patch 0009, has PostgreSQL sort a
+// find sorted on _id alone: the rank of the _id's BSON type, then the _id's text in byte order.
+// It must stay the same expressions as prepareOrderByIDClause in that patch
+// (internal/backends/postgresql/query.go), or PostgreSQL will not use the index below for it.
+const idOrder = `(CASE _jsonb->'$s'->'p'->'_id'->>'t' ` +
+	`WHEN 'null' THEN 1 WHEN 'double' THEN 2 WHEN 'int' THEN 2 WHEN 'long' THEN 2 WHEN 'string' THEN 3 ` +
+	`WHEN 'object' THEN 4 WHEN 'array' THEN 5 WHEN 'binData' THEN 6 WHEN 'objectId' THEN 7 WHEN 'bool' THEN 8 ` +
+	`WHEN 'date' THEN 9 WHEN 'timestamp' THEN 10 WHEN 'regex' THEN 11 ELSE 0 END), ((_jsonb->>'_id') COLLATE "C")`
+
+// ensureIDOrder makes a btree index on the collection's _id order (idOrder).
+//
+// Why: a page of the newest documents, such as the staff's list of all orders, is a find sorted
+// on _id with a limit. FerretDB (patch 0009) then asks PostgreSQL for exactly that many, in that
+// order, and with this index PostgreSQL reads just those rows from its end. Without it, it read
+// and sorted every document: 412 ms for the newest 51 of 20,000 orders.
+func (ix *indexer) ensureIDOrder(ctx context.Context, db, coll, table string) {
+	q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+		pgx.Identifier{idOrderIndexName(table)}.Sanitize(), pgx.Identifier{db, table}.Sanitize(), idOrder)
+	if _, err := ix.pool.Exec(ctx, q); err != nil {
+		ix.l.Warn("guard: _id order index not made", slog.String("db", db), slog.String("collection", coll), slog.Any("err", err))
+	}
+}
+
 // forget drops what is known of a collection (or, with coll "", of the whole database), whose
 // tables are gone with their indexes.
 func (ix *indexer) forget(db, coll string) {
@@ -242,6 +267,18 @@ func ginIndexName(table, field string) string {
 	h.Write([]byte(table + "\x00" + field))
 	suffix := fmt.Sprintf("_%08x_gin", h.Sum32())
 	readable := table + "_" + notNameChar.ReplaceAllString(strings.ToLower(field), "_")
+	if max := maxNameLen - len(suffix); len(readable) > max {
+		readable = readable[:max]
+	}
+	return readable + suffix
+}
+
+// idOrderIndexName is the name of a table's _id order index, in the form of ginIndexName's.
+func idOrderIndexName(table string) string {
+	h := fnv.New32a()
+	h.Write([]byte(table + "\x00$idOrder"))
+	suffix := fmt.Sprintf("_%08x_order", h.Sum32())
+	readable := table + "_id"
 	if max := maxNameLen - len(suffix); len(readable) > max {
 		readable = readable[:max]
 	}
