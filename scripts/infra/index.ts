@@ -133,6 +133,8 @@ export interface Infrastructure {
   redisUrl: string;
   /** The PostgreSQL server under the store, when the project's FerretDB was started. */
   postgresUrl?: string;
+  /** The PostgreSQL database FerretDB keeps its data in, when the project's FerretDB was started. */
+  ferretdbPostgresUrl?: string;
   /** Stops only what this call started; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -164,7 +166,7 @@ export async function startInfrastructure(opts: InfrastructureOptions): Promise<
   return {
     mongoUrl: givenMongoUrl ?? store!.mongoUrl,
     redisUrl: redisServer.url,
-    ...(store ? { postgresUrl: store.postgresUrl } : {}),
+    ...(store ? { postgresUrl: store.postgresUrl, ferretdbPostgresUrl: store.ferretdbPostgresUrl } : {}),
     stop() {
       stopping ??= Promise.all([redisServer.stop(), store?.stop()]).then(() => undefined);
       return stopping;
