@@ -174,15 +174,20 @@ describe('a page sorted on _id stops at its limit in PostgreSQL (FerretDB patch 
   }
 
   /** Reads of the collection's _id order index so far: scans, and index entries read. */
-  async function orderIndexReads(collection: string): Promise<{ scans: number; entries: number }> {
-    const schema = db.databaseName;
-    const { rows: tables } = await sql.query<{ table: string }>(
-      `SELECT _jsonb->>'table' AS table FROM ${sql.escapeIdentifier(schema)}._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`,
+  /** The PostgreSQL table FerretDB keeps a collection in. */
+  async function tableOf(collection: string): Promise<string> {
+    const { rows } = await sql.query<{ table: string }>(
+      `SELECT _jsonb->>'table' AS table FROM ${sql.escapeIdentifier(db.databaseName)}._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`,
       [collection],
     );
+    return rows[0]?.table ?? '';
+  }
+
+  /** Reads of the collection's _id order index so far: scans, and index entries read. */
+  async function orderIndexReads(collection: string): Promise<{ scans: number; entries: number }> {
     const { rows } = await sql.query<{ idx_scan: string; idx_tup_read: string }>(
       "SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes WHERE schemaname = $1 AND relname = $2 AND indexrelname LIKE '%\\_order'",
-      [schema, tables[0]?.table],
+      [db.databaseName, await tableOf(collection)],
     );
     if (rows.length !== 1) throw new Error(`one _id order index expected, found ${rows.length}`);
     return { scans: Number(rows[0]?.idx_scan), entries: Number(rows[0]?.idx_tup_read) };
@@ -236,26 +241,30 @@ describe('a page sorted on _id stops at its limit in PostgreSQL (FerretDB patch 
     expect(newest.map((doc) => doc.n)).toEqual([5, 4, 3]);
   });
 
-  test('the newest page of a large collection reads that page from the index, not the collection', async () => {
+  test('the newest page of a large collection, and the page after it, are read from the index, not the collection', async () => {
     const orders = db.collection<Order>('large');
     const count = 3_000;
     await orders.insertMany(
       Array.from({ length: count }, (_, n) => ({ _id: new ObjectId(), status: n % 10 === 0 ? 'PLACED' : 'COMPLETED', n })),
       { ordered: true },
     );
+    // As autovacuum leaves a table within a minute of a bulk change: without statistics,
+    // PostgreSQL guesses the page after a cursor matches a handful of rows, and sorts them all.
+    await sql.query(`ANALYZE ${sql.escapeIdentifier(db.databaseName)}.${sql.escapeIdentifier(await tableOf('large'))}`);
     const before = await orderIndexReads('large');
     const PAGES = 6;
-    for (let i = 0; i < PAGES; i++) {
-      const page = await orders
-        .find({ status: { $nin: ['PLACED', 'ABANDONED'] } })
+    const newest = Array.from({ length: 50 }, (_, k) => count - 1 - k).filter((n) => n % 10 !== 0);
+    const visible = { $nin: ['PLACED', 'ABANDONED'] };
+    for (let i = 0; i < PAGES; i += 2) {
+      const page = await orders.find({ status: visible }).sort({ _id: -1 }).limit(20).toArray();
+      expect(page.map((doc) => doc.n)).toEqual(newest.slice(0, 20));
+      // The next page, after the last one's cursor.
+      const next = await orders
+        .find({ status: visible, _id: { $lt: page.at(-1)?._id } })
         .sort({ _id: -1 })
         .limit(20)
         .toArray();
-      expect(page.map((doc) => doc.n)).toEqual(
-        Array.from({ length: 23 }, (_, k) => count - 1 - k)
-          .filter((n) => n % 10 !== 0)
-          .slice(0, 20),
-      );
+      expect(next.map((doc) => doc.n)).toEqual(newest.slice(20, 40));
     }
     // PostgreSQL publishes a session's statistics when it next goes idle, within seconds.
     const after = await eventually(
@@ -265,7 +274,7 @@ describe('a page sorted on _id stops at its limit in PostgreSQL (FerretDB patch 
       },
       { what: `${PAGES} scans of the _id order index`, timeoutMs: 30_000 },
     );
-    // Each page reads its 20 matches and the 3 it skips, not the 3,000 documents.
+    // Each page reads its 20 matches and the 2 or 3 it skips, not the 3,000 documents.
     expect((after.entries - before.entries) / PAGES).toBeLessThanOrEqual(30);
   });
 });
