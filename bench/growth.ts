@@ -3,7 +3,7 @@
  * (orders with their payments and deliveries, as a bakery's months of business leave them) is
  * seeded in bulk straight into the stores; then, at 1,000, 10,000 and 100,000 orders, each
  * operation is timed through the gateway: placeOrder, order(id), myOrders, staff orders(status:),
- * the staff's list of every order, a regular customer's myOrders (their orders grow with the
+ * the staff's list of every order and its next page, a regular customer's myOrders (their orders grow with the
  * history), and placeOrder to ASSIGNED (the assignment counts every baker's open orders). Beside each level,
  * the store's own baseline (a point update by `_id`), measured in the same run.
  *
@@ -158,8 +158,21 @@ async function measureLevel(stack: Stack, orders: OrderDriver, productId: string
     if (errors) throw new Error(JSON.stringify(errors));
   });
   // The staff's list of every order, newest first: the whole history matches it.
+  let endCursor: string | undefined;
   const staffAll = await timed(SAMPLES, async () => {
-    const { errors } = await stack.graphql('{ orders(first: 20) { nodes { id status total } } }', { token: stack.staffToken });
+    const { data, errors } = await stack.graphql<{ orders: { pageInfo: { endCursor: string } } }>(
+      '{ orders(first: 20) { nodes { id status total } pageInfo { endCursor } } }',
+      { token: stack.staffToken },
+    );
+    if (errors) throw new Error(JSON.stringify(errors));
+    endCursor = data?.orders.pageInfo.endCursor;
+  });
+  // And its next page, after the first one's cursor.
+  const staffNext = await timed(SAMPLES, async () => {
+    const { errors } = await stack.graphql('query($after: String) { orders(first: 20, after: $after) { nodes { id status total } } }', {
+      token: stack.staffToken,
+      variables: { after: endCursor },
+    });
     if (errors) throw new Error(JSON.stringify(errors));
   });
   // A regular: one of the history's customers, whose orders grow with it.
@@ -175,7 +188,7 @@ async function measureLevel(stack: Stack, orders: OrderDriver, productId: string
     const order = await orders.placed(assigners[i]!, { lines: [{ productId, quantity: 1 }] });
     await eventually(async () => (await orders.order(assigners[i]!, order.id, 'status'))?.status === 'ASSIGNED', { intervalMs: 5, what: 'assignment' });
   });
-  return { place, read, mine, staff, staffAll, regularMine, assign };
+  return { place, read, mine, staff, staffAll, staffNext, regularMine, assign };
 }
 
 const { infra, stack, stop } = await startBenchSystem();
@@ -227,6 +240,7 @@ try {
       row('myOrders(first: 20)', (r) => r.mine),
       row('staff orders(status: BAKING)', (r) => r.staff),
       row('staff orders(first: 20), every status', (r) => r.staffAll),
+      row('staff orders, the page after it', (r) => r.staffNext),
       row("a regular's myOrders(first: 20)", (r) => r.regularMine),
       row('placeOrder to ASSIGNED', (r) => r.assign),
       row('store baseline: point update by _id', (r) => r.baseline),
