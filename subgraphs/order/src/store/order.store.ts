@@ -213,9 +213,9 @@ export class OrderStore {
   /**
    * A page of public orders, newest first. Without a status, the internal ones are left out with
    * `$nin` rather than the public ones listed with `$in`: the store pushes an `$in` down as one
-   * condition per status that PostgreSQL checks on every order the customer's index found, while
-   * `$nin` of two statuses is checked once per order read (measured: about a third less store
-   * CPU for the query).
+   * condition per status that PostgreSQL checks on every order the customer's index found, and a
+   * `$nin` of two statuses as two (measured: about a third less store CPU for the query). The
+   * whole filter is pushed down, so the store also stops at the page's limit (FerretDB patch 0009).
    */
   async list(query: OrderListQuery): Promise<Order[]> {
     const filter: Record<string, unknown> = { status: query.status ?? { $nin: INTERNAL_STATUSES } };
