@@ -263,22 +263,19 @@ var notNameChar = regexp.MustCompile(`[^a-z0-9_]`)
 // ginIndexName is a name of at most 63 bytes, unique per (table, field): a readable prefix and
 // a hash of both. FerretDB's own index names end in "_idx", so these never clash with them.
 func ginIndexName(table, field string) string {
-	h := fnv.New32a()
-	h.Write([]byte(table + "\x00" + field))
-	suffix := fmt.Sprintf("_%08x_gin", h.Sum32())
-	readable := table + "_" + notNameChar.ReplaceAllString(strings.ToLower(field), "_")
-	if max := maxNameLen - len(suffix); len(readable) > max {
-		readable = readable[:max]
-	}
-	return readable + suffix
+	return indexName(table+"_"+notNameChar.ReplaceAllString(strings.ToLower(field), "_"), table+"\x00"+field, "gin")
 }
 
-// idOrderIndexName is the name of a table's _id order index, in the form of ginIndexName's.
+// idOrderIndexName is the name of a table's _id order index (see ensureIDOrder), in the same form.
 func idOrderIndexName(table string) string {
+	return indexName(table+"_id", table+"\x00$idOrder", "order")
+}
+
+// indexName is readable, cut to fit, then a hash of key and the kind: at most 63 bytes.
+func indexName(readable, key, kind string) string {
 	h := fnv.New32a()
-	h.Write([]byte(table + "\x00$idOrder"))
-	suffix := fmt.Sprintf("_%08x_order", h.Sum32())
-	readable := table + "_id"
+	h.Write([]byte(key))
+	suffix := fmt.Sprintf("_%08x_%s", h.Sum32(), kind)
 	if max := maxNameLen - len(suffix); len(readable) > max {
 		readable = readable[:max]
 	}
