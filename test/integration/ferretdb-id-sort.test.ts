@@ -229,6 +229,36 @@ describe('a page sorted on _id stops at its limit in PostgreSQL (FerretDB patch 
     expect(kept.map((doc) => doc.n)).toEqual([1, 4, 5, 6, 8, 11, 12]);
   });
 
+  test('a range on _id is pushed down beside other conditions; a range on another field is left to FerretDB', async () => {
+    const labelled = db.collection<Order & { label: string; customerId: string }>('ranges');
+    await labelled.insertMany(
+      objectIds.slice(0, 20).map((_id, n) => ({ _id, label: String.fromCharCode(97 + (n % 5)), customerId: n % 2 ? 'odd' : 'even', n })),
+    );
+    const middle = objectIds[10];
+    const filters = [
+      { label: { $gt: 'b' }, customerId: 'even' },
+      { customerId: 'odd', label: { $lte: 'c' }, _id: { $lt: middle } },
+      { _id: { $gte: objectIds[4], $lt: middle }, customerId: { $nin: ['odd'] } },
+      { _id: { $gt: 'a string sorts before every object id' } },
+    ];
+    for (const filter of filters) {
+      for (const direction of [1, -1] as const) {
+        for (const limit of [0, 2, 5]) {
+          const { found, aggregated } = await bothWays(labelled as never, filter, direction, limit);
+          expect(found).toEqual(aggregated);
+        }
+      }
+    }
+    expect(
+      (
+        await labelled
+          .find(filters[2] ?? {})
+          .sort({ _id: 1 })
+          .toArray()
+      ).map((doc) => doc.n),
+    ).toEqual([4, 6, 8]);
+  });
+
   test('an answer cut at the limit that the filter would shorten is asked for again in full', async () => {
     // The pushed-down equality matches an object id by its hex as well as the string: PostgreSQL's
     // first three include documents the filter drops, so three matches need a second read.
