@@ -3,9 +3,10 @@
  * (orders with their payments and deliveries, as a bakery's months of business leave them) is
  * seeded in bulk straight into the stores; then, at 1,000, 10,000 and 100,000 orders, each
  * operation is timed through the gateway: placeOrder, order(id), myOrders, staff orders(status:),
- * the staff's list of every order and its next page, a regular customer's myOrders (their orders grow with the
- * history), and placeOrder to ASSIGNED (the assignment counts every baker's open orders). Beside each level,
- * the store's own baseline (a point update by `_id`), measured in the same run.
+ * the staff's list of every order and its next page, a regular customer's myOrders (their orders
+ * grow with the history), and placeOrder to ASSIGNED (the assignment counts every baker's open
+ * orders). Beside each level, the store's own baseline (a point update by `_id`), measured in the
+ * same run.
  *
  *   BENCH_GROWTH_LEVELS=1000,10000,100000 (default)   BENCH_GROWTH_SAMPLES=30
  */
@@ -149,38 +150,30 @@ async function measureLevel(stack: Stack, orders: OrderDriver, productId: string
   const ids: string[] = [];
   const place = await timed(SAMPLES, async () => ids.push((await orders.placed(customer, { lines: [{ productId, quantity: 1 }] })).id));
   const read = await timed(SAMPLES, (i) => orders.order(customer, ids[i % ids.length]!, 'id status'));
-  const mine = await timed(SAMPLES, async () => {
-    const { errors } = await stack.graphql('{ myOrders(first: 20) { nodes { id status total } } }', { token: customer });
+  // A page through the gateway, which must answer without errors.
+  const page = async <TData>(query: string, token: string, variables?: Record<string, unknown>): Promise<TData | null | undefined> => {
+    const { data, errors } = await stack.graphql<TData>(query, { token, ...(variables ? { variables } : {}) });
     if (errors) throw new Error(JSON.stringify(errors));
-  });
-  const staff = await timed(SAMPLES, async () => {
-    const { errors } = await stack.graphql('{ orders(status: BAKING, first: 20) { nodes { id status total } } }', { token: stack.staffToken });
-    if (errors) throw new Error(JSON.stringify(errors));
-  });
+    return data;
+  };
+  const mine = await timed(SAMPLES, () => page('{ myOrders(first: 20) { nodes { id status total } } }', customer));
+  const staff = await timed(SAMPLES, () => page('{ orders(status: BAKING, first: 20) { nodes { id status total } } }', stack.staffToken));
   // The staff's list of every order, newest first: the whole history matches it.
   let endCursor: string | undefined;
   const staffAll = await timed(SAMPLES, async () => {
-    const { data, errors } = await stack.graphql<{ orders: { pageInfo: { endCursor: string } } }>(
+    const data = await page<{ orders: { pageInfo: { endCursor: string } } }>(
       '{ orders(first: 20) { nodes { id status total } pageInfo { endCursor } } }',
-      { token: stack.staffToken },
+      stack.staffToken,
     );
-    if (errors) throw new Error(JSON.stringify(errors));
     endCursor = data?.orders.pageInfo.endCursor;
   });
   // And its next page, after the first one's cursor.
-  const staffNext = await timed(SAMPLES, async () => {
-    const { errors } = await stack.graphql('query($after: String) { orders(first: 20, after: $after) { nodes { id status total } } }', {
-      token: stack.staffToken,
-      variables: { after: endCursor },
-    });
-    if (errors) throw new Error(JSON.stringify(errors));
-  });
+  const staffNext = await timed(SAMPLES, () =>
+    page('query($after: String) { orders(first: 20, after: $after) { nodes { id status total } } }', stack.staffToken, { after: endCursor }),
+  );
   // A regular: one of the history's customers, whose orders grow with it.
   const regular = await stack.customerToken('history-7');
-  const regularMine = await timed(SAMPLES, async () => {
-    const { errors } = await stack.graphql('{ myOrders(first: 20) { nodes { id status total } } }', { token: regular });
-    if (errors) throw new Error(JSON.stringify(errors));
-  });
+  const regularMine = await timed(SAMPLES, () => page('{ myOrders(first: 20) { nodes { id status total } } }', regular));
   // A customer per sample: watching for the assignment every 5 ms is many requests, and the
   // gateway's rate limit is per customer.
   const assigners = await Promise.all(Array.from({ length: SAMPLES }, (_, i) => stack.customerToken(`assign-${i}-${randomUUID().slice(0, 6)}`)));
